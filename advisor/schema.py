@@ -1,0 +1,177 @@
+"""The format of a rule file, as pydantic models.
+
+This module only says what shape a file must have; `knowledge.py` checks what the shapes
+refer to (facts, choices, ids) and builds the model the engine uses.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+
+
+def tidy(text: str) -> str:
+    """Collapse the line breaks YAML keeps in block text; a blank line stays a paragraph."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+def _text(value: Any) -> Any:
+    return tidy(value) if isinstance(value, str) else value
+
+
+Text = Annotated[str, BeforeValidator(_text), Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConditionSpec(_Model):
+    """A condition on one fact: a value, a list of values (any of them), or {not: ...}."""
+
+    values: list[Id] = Field(min_length=1)
+    negated: bool = False
+
+
+def _condition(value: Any) -> Any:
+    negated = isinstance(value, dict) and set(value) == {"not"}
+    inner = value["not"] if negated else value
+    if isinstance(inner, str):
+        inner = [inner]
+    if not (isinstance(inner, list) and inner and all(isinstance(v, str) for v in inner)):
+        raise ValueError("a condition is a value, a list of values, or {not: value or list}")
+    return {"values": inner, "negated": negated}
+
+
+When = dict[Id, Annotated[ConditionSpec, BeforeValidator(_condition)]]
+
+
+class ChoiceSpec(_Model):
+    id: Id
+    label: Text
+    synonyms: list[Text] = []
+
+
+class QuestionSpec(_Model):
+    text: Text
+    kind: Literal["text", "choice", "yesno"]
+    choices: list[ChoiceSpec] = []
+
+    @model_validator(mode="after")
+    def _choices_fit_kind(self) -> QuestionSpec:
+        if self.kind == "choice" and len(self.choices) < 2:
+            raise ValueError("a choice question needs at least two choices")
+        if self.kind == "text" and self.choices:
+            raise ValueError("a text question has no choices")
+        return self
+
+
+class PatternSpec(_Model):
+    id: Id
+    regex: str | None = None
+    phrases: list[Text] | None = None
+    set_: dict[Id, Id] = Field(default={}, alias="set")
+
+    @model_validator(mode="after")
+    def _one_matcher(self) -> PatternSpec:
+        if (self.regex is None) == (self.phrases is None):
+            raise ValueError("a pattern has either `regex` or `phrases`, not both or neither")
+        if self.regex is not None:
+            try:
+                compiled = re.compile(self.regex)
+            except re.error as exc:
+                raise ValueError(f"regex does not compile: {exc}") from exc
+            if not self.set_ and not compiled.groupindex:
+                raise ValueError("a regex needs named groups (?P<fact>...) or a `set`")
+        elif not self.set_:
+            raise ValueError("a phrases pattern needs a `set`")
+        return self
+
+
+class FactSpec(_Model):
+    describe: Text
+    question: QuestionSpec | None = None
+    values: dict[Id, Text] | None = None
+    extract: list[PatternSpec] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FactSpec:
+        if self.values is not None and self.question is not None:
+            raise ValueError("a fact with a question takes its values from the choices")
+        if self.extract and (self.question is None or self.question.kind != "text"):
+            raise ValueError("only a fact asked by a text question can have `extract`")
+        return self
+
+
+class RuleSpec(_Model):
+    id: Id
+    when: When = Field(min_length=1)
+    set_: dict[Id, Id] | None = Field(default=None, alias="set")
+    conclude: Literal["applies", "not_applicable"] | None = None
+    because: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_result(self) -> RuleSpec:
+        if (self.set_ is None) == (self.conclude is None):
+            raise ValueError("a rule has either `set` or `conclude`, not both or neither")
+        if self.conclude == "not_applicable" and self.because is None:
+            raise ValueError("a rule that concludes not_applicable must say `because`")
+        if self.because is not None and self.conclude != "not_applicable":
+            raise ValueError("`because` belongs to a rule that concludes not_applicable")
+        return self
+
+
+class ItemSpec(_Model):
+    id: Id
+    step: Text | None = None
+    note: Text | None = None
+    warning: Text | None = None
+    when: When = {}
+    steps: list[ItemSpec] = []
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ItemSpec:
+        kinds = [k for k in ("step", "note", "warning") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("an item has exactly one of `step`, `note` or `warning`")
+        if self.steps and kinds[0] != "step":
+            raise ValueError("only a step can have sub-steps")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "step" if self.step is not None else "note" if self.note is not None else "warning"
+
+    @property
+    def text(self) -> str:
+        return self.step or self.note or self.warning or ""
+
+
+class ResolutionSpec(_Model):
+    cause: Text
+    intro: Text | None = None
+    steps: list[ItemSpec] = Field(min_length=1)
+    more_information: Text | None = None
+
+
+class ArticleSpec(_Model):
+    id: Id
+    title: Text
+    source: Text
+    applies_to: list[Text] = []
+
+
+class RuleFileSpec(_Model):
+    """One rule file: one article with the facts it needs, its rules and its resolution."""
+
+    format: Literal["1"]
+    article: ArticleSpec
+    facts: dict[Id, FactSpec] = {}
+    rules: list[RuleSpec] = Field(min_length=1)
+    resolution: ResolutionSpec

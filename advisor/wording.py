@@ -1,0 +1,39 @@
+"""The sentences advisor itself says, around the knowledge base's own texts.
+
+Article texts (questions, steps, causes, reasons) live in rules/; these are only the frame
+of the conversation, gathered here so they read consistently and can be changed in one place.
+"""
+
+from __future__ import annotations
+
+GREETING = (
+    "Hello. I help you fix e-mail errors: tell me what you see, answer a few questions, "
+    "and I will give you the steps that fit your computer."
+)
+EMPTY = "I did not get an answer. Please answer the question below."
+TOO_LONG = (
+    "That is too long for me to read ({size:,} bytes; I take up to {limit:,}). "
+    "Please paste only the error message."
+)
+NOT_A_CHOICE = (
+    "“{said}” is not one of the choices. Please answer with the number or the name of one "
+    "of: {options}."
+)
+AMBIGUOUS = "“{said}” could mean {options}. Please say which one."
+TAKEN_AS = "I take “{said}” as: {label}."
+READ_FROM_TEXT = "From what you wrote, I understand:"
+DIAGNOSIS = "This is the problem described in {source}: “{title}”."
+APPLIES_TO = "The article applies to {products}."
+NOT_APPLICABLE = "Article {article} (“{title}”) does not apply to you. {because}"
+NO_MATCH_ERROR = "No article in my knowledge base matches “{said}”."
+NO_MATCH_AFTER_RULED_OUT = "No other article in my knowledge base fits your case."
+ENDED = (
+    "This conversation is over, so I did not use “{said}”. Start a new conversation to ask again."
+)
+
+
+def options(labels: list[str]) -> str:
+    """`a`, `a or b`, `a, b or c`."""
+    if len(labels) == 1:
+        return labels[0]
+    return ", ".join(labels[:-1]) + " or " + labels[-1]

@@ -1,0 +1,1 @@
+"""Benchmarks for advisor; run `python -m benchmarks --help`."""

@@ -1,0 +1,151 @@
+"""Inference: provenance of every conclusion, and asking only what a live rule needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import FIRST_MESSAGE
+
+import advisor
+from advisor import KnowledgeBase
+from advisor.engine import EnginePool, Known
+
+
+def infer(kb: KnowledgeBase, **answers: str):
+    return kb.infer(
+        [Known(f, v, "typed" if f == "error_text" else "chosen") for f, v in answers.items()]
+    )
+
+
+def test_every_fact_keeps_where_it_came_from(kb: KnowledgeBase) -> None:
+    inference = infer(kb, error_text=FIRST_MESSAGE, connection="lan")
+    known = inference.known
+    assert known["error_text"].source == "typed" and known["error_text"].derivation is None
+    assert known["connection"].source == "chosen"
+    number = known["error_number"]
+    assert number.source == "extracted"
+    assert number.derivation.rule == "error_text/error-number"
+    assert number.derivation.premises == (("error_text", FIRST_MESSAGE),)
+    symptom = known["symptom"]
+    assert symptom.source == "derived"
+    assert symptom.derivation.rule == "Q194068/either-message-or-number"
+    assert symptom.derivation.premises == (("error_number", "0x800CCC0F"),)
+
+
+def test_a_conclusion_records_its_rule_facts_and_assumptions(kb: KnowledgeBase) -> None:
+    conclusion = infer(kb, error_text="0x800CCC0F", connection="isp").outcomes["Q194068"]
+    assert conclusion.status == "applies"
+    d = conclusion.derivation
+    assert d.rule == "Q194068/lan-or-third-party-isp"
+    assert d.premises == (("symptom", "connection_terminated"), ("connection", "isp"))
+    assert {c.fact for c in d.absent} == {"mail_service", "mail_direction"}
+
+
+def test_a_tailored_item_records_why_it_is_shown(kb: KnowledgeBase) -> None:
+    shown = infer(kb, error_text="0x800CCC0F", connection="isp", windows="win98se").shown
+    warning = shown["Q194068/windows-98-tcpip-warning"]
+    assert warning.premises == (("windows", "win98se"),)
+
+
+def test_goals_say_which_rule_waits_for_which_fact(kb: KnowledgeBase) -> None:
+    first = infer(kb)
+    assert first.question == "error_text"
+    assert ("error_text", "error_text/error-number") in first.goals
+    assert ("symptom", "Q194068/lan-or-third-party-isp") in first.goals
+    assert ("connection", "Q194068/lan-or-third-party-isp") not in first.goals  # symptom first
+    later = infer(kb, error_text="0x800CCC0F")
+    assert later.question == "connection"
+    assert {
+        ("connection", "Q194068/lan-or-third-party-isp"),
+        ("connection", "Q194068/msn-dial-up"),
+    } <= set(later.goals)
+    # A bare number says nothing of the mail service; that goal stays open, but no question
+    # can answer it, so it is never asked.
+    assert ("mail_service", "Q194068/not-msn-mail") in later.goals
+
+
+ARTICLE = """\
+format: 1
+article: {id: A, title: Paint, source: written for the tests}
+facts:
+  problem:
+    describe: the problem
+    question:
+      kind: choice
+      text: What is wrong?
+      choices: [{id: peeling, label: Peeling}, {id: fading, label: Fading}]
+  surface:
+    describe: the surface
+    question:
+      kind: choice
+      text: Inside or outside?
+      choices: [{id: inside, label: Inside}, {id: outside, label: Outside}]
+  weather:
+    describe: the weather
+    question:
+      kind: choice
+      text: Is it raining?
+      choices: [{id: rain, label: Rain}, {id: dry, label: Dry}]
+  colour:
+    describe: the colour
+    question:
+      kind: choice
+      text: Which colour?
+      choices: [{id: red, label: Red}, {id: blue, label: Blue}]
+rules:
+  - id: peeling-outside
+    when: {problem: peeling, surface: outside}
+    conclude: applies
+resolution:
+  cause: Sun and rain.
+  steps:
+    - id: scrape
+      step: Scrape it.
+    - id: wait
+      when: {weather: rain}
+      step: Wait for a dry day.
+    - id: red-note
+      when: {colour: red, weather: dry}
+      note: Red fades first.
+"""
+
+
+def questions_asked(kb: KnowledgeBase, answers: dict[str, str]) -> list[str]:
+    session = kb.new_session()
+    reply = session.start()
+    asked = []
+    while reply.question is not None:
+        asked.append(reply.question.id)
+        reply = session.send(answers[reply.question.id])
+    return asked
+
+
+def test_only_what_a_live_rule_needs_is_asked(write_rules: Callable[..., Path]) -> None:
+    kb = advisor.load(write_rules(paint=ARTICLE))
+    # Fading rules the article out: nothing more is asked.
+    assert questions_asked(kb, {"problem": "fading"}) == ["problem"]
+    # Inside rules it out after two questions.
+    assert questions_asked(kb, {"problem": "peeling", "surface": "inside"}) == [
+        "problem",
+        "surface",
+    ]
+    # Rain: the note about red needs dry weather, so the colour is never asked.
+    assert questions_asked(kb, {"problem": "peeling", "surface": "outside", "weather": "rain"}) == [
+        "problem",
+        "surface",
+        "weather",
+    ]
+    assert questions_asked(
+        kb, {"problem": "peeling", "surface": "outside", "weather": "dry", "colour": "red"}
+    ) == ["problem", "surface", "weather", "colour"]
+
+
+def test_an_engine_is_built_once_and_reused(kb: KnowledgeBase) -> None:
+    pool = EnginePool(kb.knowledge)
+    built = []
+    original = pool.build
+    pool.build = lambda: built.append(1) or original()  # type: ignore[method-assign]
+    for _ in range(10):
+        pool.infer([Known("error_text", "0x800CCC0F", "typed")])
+    assert len(built) == 1

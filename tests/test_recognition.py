@@ -1,0 +1,126 @@
+"""The error text: both messages and the number are recognised, in ordinary variations."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import FIRST_MESSAGE, SECOND_MESSAGE
+
+from advisor import KnowledgeBase
+
+
+def read(kb: KnowledgeBase, text: str) -> dict[str, str]:
+    session = kb.new_session()
+    session.start()
+    session.send(text)
+    return session.inference.values
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0x800CCC0F",
+        "0x800ccc0f",
+        "0X800CCC0F",
+        "800CCC0F",
+        "800ccc0f",
+        "0x 800CCC0F",
+        "Error Number: 0x800CCC0F",
+        "I keep getting error 0x800CCC0F when I click Send!",
+        "(0x800CCC0F)",
+        "error=800CCC0F.",
+    ],
+)
+def test_the_number_is_recognised(kb: KnowledgeBase, text: str) -> None:
+    values = read(kb, text)
+    assert values["error_number"] == "0x800CCC0F"
+    assert values["symptom"] == "connection_terminated"
+    assert "error_message" not in values
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0x800CCC0E", "0x800CCC0FF", "10x800CCC0F", "800CCC0", "0x800CCC", "x800CCC0F0", "hello"],
+)
+def test_other_numbers_are_not_taken_for_it(kb: KnowledgeBase, text: str) -> None:
+    assert "symptom" not in read(kb, text)
+
+
+FIRST_VARIANTS = [
+    FIRST_MESSAGE,
+    FIRST_MESSAGE.replace("\n", " "),
+    FIRST_MESSAGE.upper(),
+    "your server has unexpectedly terminated the connection",
+    "Your server has\nunexpectedly terminated\nthe connection",
+    "Your server has unexpectedly terminated the connection Possible causes for this include",
+    "server unexpectedly terminated connection",
+    "Your server has unexpectedly terminated the connection.",
+    "Outlook said: 'Your server has unexpectedly terminated the connection.' Help?",
+]
+
+
+@pytest.mark.parametrize("text", FIRST_VARIANTS)
+def test_the_first_message_is_recognised(kb: KnowledgeBase, text: str) -> None:
+    values = read(kb, text)
+    assert values["error_message"] == "server_terminated"
+    assert values["symptom"] == "connection_terminated"
+
+
+SECOND_VARIANTS = [
+    SECOND_MESSAGE,
+    SECOND_MESSAGE.lower(),
+    "The TCP/IP connection was unexpectedly terminated by your mail server",
+    "the tcp ip connection was unexpectedly terminated by your mail server",
+    "The TCPIP connection was unexpectedly terminated by your mail server",
+    "The TCP/IP\nconnection was unexpectedly terminated by your\nmail server.",
+    "connection was unexpectedly terminated by the mail server",
+]
+
+
+@pytest.mark.parametrize("text", SECOND_VARIANTS)
+def test_the_second_message_is_recognised(kb: KnowledgeBase, text: str) -> None:
+    values = read(kb, text)
+    assert values["error_message"] == "tcpip_terminated"
+    assert values["symptom"] == "connection_terminated"
+
+
+def test_the_second_message_does_not_say_lan(kb: KnowledgeBase) -> None:
+    # It tells the reader to contact a "LAN Administrator": that is not how they connect.
+    assert "connection" not in read(kb, SECOND_MESSAGE)
+
+
+def test_the_first_message_gives_account_server_protocol_and_port(kb: KnowledgeBase) -> None:
+    values = read(kb, FIRST_MESSAGE)
+    assert values["error_number"] == "0x800CCC0F"
+    assert values["account"] == "MSN Mail"
+    assert values["server"] == "smtp.email.msn.com"
+    assert values["protocol"] == "SMTP"
+    assert values["port"] == "25"
+    assert values["mail_service"] == "msn"
+    assert values["mail_direction"] == "sending"
+
+
+def test_typographic_quotes_from_a_word_processor(kb: KnowledgeBase) -> None:
+    text = FIRST_MESSAGE.replace("'MSN Mail'", "‘MSN Mail’").replace(
+        "'smtp.email.msn.com'", "’smtp.email.msn.com’"
+    )
+    values = read(kb, text)
+    assert values["account"] == "MSN Mail"
+    assert values["server"] == "smtp.email.msn.com"
+
+
+@pytest.mark.parametrize(
+    ("text", "windows", "connection"),
+    [
+        ("0x800CCC0F on Windows 98 SE over our office LAN", "win98se", "lan"),
+        ("0x800CCC0F, win98, third-party ISP", "win98", "isp"),
+        ("0x800CCC0F on Windows Me through MSN dial-up", "winme", "msn_dialup"),
+        ("0x800CCC0F with Windows XP", "other", None),
+        ("0x800CCC0F Windows 95", "win95", None),
+    ],
+)
+def test_what_else_the_person_says_is_kept(
+    kb: KnowledgeBase, text: str, windows: str, connection: str | None
+) -> None:
+    values = read(kb, text)
+    assert values["windows"] == windows
+    assert values.get("connection") == connection

@@ -1,0 +1,109 @@
+"""The experta compatibility step and the cache fixes in advisor/rete.py."""
+
+from __future__ import annotations
+
+import collections
+import collections.abc
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from conftest import FIRST_MESSAGE
+
+import advisor
+from advisor.engine import EnginePool, Known
+from advisor.rete import experta
+
+PACKAGE = Path(advisor.__file__).parent
+
+
+def test_experta_imports_on_this_python() -> None:
+    assert experta.__version__ == "1.9.4"
+    assert collections.Mapping is collections.abc.Mapping  # type: ignore[attr-defined]
+
+
+def test_experta_is_imported_only_through_rete() -> None:
+    importers = {
+        path.name
+        for path in PACKAGE.rglob("*.py")
+        if re.search(r"^\s*(from|import)\s+experta\b", path.read_text(), re.MULTILINE)
+    }
+    assert importers == {"rete.py"}
+
+
+def test_importing_advisor_leaves_logging_alone() -> None:
+    # experta calls logging.basicConfig() on import; an embedding program must keep control.
+    code = "import logging, advisor.rete; print(len(logging.getLogger().handlers))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
+
+
+ANSWERS = [
+    Known("error_text", FIRST_MESSAGE, "typed"),
+    Known("connection", "isp", "chosen"),
+    Known("windows", "win98", "chosen"),
+]
+
+
+def summary(pool: EnginePool, answers: list[Known]) -> tuple[object, ...]:
+    inference = pool.infer(answers)
+    return (
+        inference.values,
+        sorted(inference.shown),
+        inference.question,
+        {a: c.status for a, c in inference.outcomes.items()},
+    )
+
+
+def test_experta_process_wide_caches_are_not_used(kb: advisor.KnowledgeBase) -> None:
+    from experta.matchers import ReteMatcher
+    from experta.strategies import DepthStrategy
+
+    DepthStrategy.get_key.cache_clear()
+    ReteMatcher._get_conflict_set_nodes.cache_clear()
+    for _ in range(20):
+        kb.pool.infer(ANSWERS)
+    assert DepthStrategy.get_key.cache_info().currsize == 0
+    assert ReteMatcher._get_conflict_set_nodes.cache_info().currsize == 0
+
+
+def test_a_reused_engine_gives_what_a_new_one_gives(kb: advisor.KnowledgeBase) -> None:
+    pool = EnginePool(kb.knowledge)
+    fresh = summary(EnginePool(kb.knowledge), ANSWERS)
+    other = [
+        Known("error_text", "0x800CCC0F", "typed"),
+        Known("connection", "msn_dialup", "chosen"),
+    ]
+    for _ in range(50):
+        summary(pool, other)
+        assert summary(pool, ANSWERS) == fresh
+
+
+def test_two_engines_in_turn_do_not_disturb_each_other(kb: advisor.KnowledgeBase) -> None:
+    one, two = EnginePool(kb.knowledge).build(), EnginePool(kb.knowledge).build()
+    expected = one.infer(ANSWERS).values
+    for _ in range(20):
+        assert two.infer(ANSWERS[:1]).question == "connection"
+        assert one.infer(ANSWERS).values == expected
+
+
+def test_threads_each_get_their_own_engine(kb: advisor.KnowledgeBase) -> None:
+    pool = EnginePool(kb.knowledge)
+    expected = summary(pool, ANSWERS)
+    wrong: list[object] = []
+
+    def work() -> None:
+        for _ in range(40):
+            got = summary(pool, ANSWERS)
+            if got != expected:
+                wrong.append(got)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []
+    assert 1 <= len(pool._idle) <= 4  # engines are reused, at most one per thread

@@ -1,0 +1,283 @@
+"""The session API: answers in every form, bad input, replies, save and restore."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from conftest import FIRST_MESSAGE
+
+from advisor import KnowledgeBase, Reply, Session, StateError
+from advisor.understand import MAX_INPUT_BYTES
+
+Converse = Callable[..., tuple[Session, list[Reply]]]
+
+
+def test_start_greets_and_asks_for_the_error(kb: KnowledgeBase) -> None:
+    reply = kb.new_session().start()
+    assert [m.type for m in reply.messages] == ["greeting"]
+    assert reply.question is not None and reply.question.id == "error_text"
+    assert reply.question.kind == "text"
+    assert not reply.done
+
+
+def test_reply_to_dict_has_the_documented_shape(converse: Converse) -> None:
+    _, replies = converse("0x800CCC0F")
+    data = replies[-1].to_dict()
+    assert set(data) == {"messages", "question", "done"}
+    assert data["done"] is False
+    assert data["question"] == {
+        "id": "connection",
+        "text": "How does this computer connect to MSN when you send mail?",
+        "kind": "choice",
+        "choices": [
+            {"id": "lan", "label": "Through a local area network (LAN)"},
+            {"id": "isp", "label": "Through another Internet service provider (ISP)"},
+            {"id": "msn_dialup", "label": "Through MSN's own dial-up access"},
+        ],
+    }
+    assert all({"type", "text"} <= set(m) for m in data["messages"])
+    json.dumps(data)  # plain JSON all the way down
+
+
+def test_a_yes_no_question_offers_yes_and_no(converse: Converse) -> None:
+    _, replies = converse("0x800CCC0F", "lan", "win95")
+    question = replies[-1].to_dict()["question"]
+    assert question["kind"] == "yesno"
+    assert [c["id"] for c in question["choices"]][:2] == ["yes", "no"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("lan", "lan"),
+        ("LAN", "lan"),
+        ("1", "lan"),
+        (" 2 ", "isp"),
+        ("3", "msn_dialup"),
+        ("Through a local area network (LAN)", "lan"),
+        ("through a local area network lan", "lan"),
+        ("msn_dialup", "msn_dialup"),
+        ("MSN dial-up", "msn_dialup"),
+        ("third-party ISP", "isp"),
+        ("DSL", "isp"),
+        ("we use the office network", "lan"),
+    ],
+)
+def test_a_choice_by_id_label_synonym_or_number(
+    converse: Converse, answer: str, expected: str
+) -> None:
+    session, _ = converse("0x800CCC0F", answer)
+    assert session.inference.values["connection"] == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("98", "win98"),
+        ("Windows 98 SE", "win98se"),
+        ("98se", "win98se"),
+        ("me", "winme"),
+        ("Windows Millennium Edition (Me)", "winme"),
+        ("XP", "other"),
+        ("5", "other"),
+        ("I think it is Windows 98 Second Edition", "win98se"),
+        ("windows 95", "win95"),
+    ],
+)
+def test_windows_versions(converse: Converse, answer: str, expected: str) -> None:
+    session, _ = converse("0x800CCC0F", "lan", answer)
+    assert session.inference.values["windows"] == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("yes", "yes"),
+        ("Y", "yes"),
+        ("yes I do", "yes"),
+        ("no", "no"),
+        ("nope", "no"),
+        ("no adapter", "no"),
+        ("not sure", "unsure"),
+        ("I have no idea", "unsure"),
+        ("3", "unsure"),
+    ],
+)
+def test_yes_no_answers(converse: Converse, answer: str, expected: str) -> None:
+    session, _ = converse("0x800CCC0F", "lan", "win98", answer)
+    assert session.inference.values["network_adapter"] == expected
+
+
+def test_an_inexact_answer_is_said_back(converse: Converse) -> None:
+    _, replies = converse("0x800CCC0F", "we use the office network")
+    [taken] = replies[-1].of_type("understood")
+    assert (
+        taken.text == "I take “we use the office network” as: Through a local area network (LAN)."
+    )
+
+
+def test_an_unknown_choice_lists_the_choices_and_asks_again(converse: Converse) -> None:
+    session, replies = converse("0x800CCC0F", "carrier pigeon")
+    reply = replies[-1]
+    [invalid] = reply.messages
+    assert invalid.type == "invalid"
+    assert "“carrier pigeon” is not one of the choices" in invalid.text
+    for label in ("Through a local area network (LAN)", "Through MSN's own dial-up access"):
+        assert label in invalid.text
+    assert reply.question is not None and reply.question.id == "connection"
+    assert "connection" not in session.inference.values
+
+
+@pytest.mark.parametrize("number", ["0", "4", "99"])
+def test_a_number_out_of_range_is_not_a_choice(converse: Converse, number: str) -> None:
+    _, replies = converse("0x800CCC0F", number)
+    assert replies[-1].messages[0].type == "invalid"
+    assert replies[-1].question.id == "connection"
+
+
+def test_an_ambiguous_answer_names_the_candidates(converse: Converse) -> None:
+    _, replies = converse("0x800CCC0F", "lan", "98 or 95")
+    [invalid] = replies[-1].messages
+    assert invalid.type == "invalid"
+    assert "could mean Windows 95 or Windows 98" in invalid.text
+
+
+@pytest.mark.parametrize("empty", ["", "   ", "\t\n", "\x1b[2J", "\x00\x07"])
+def test_an_empty_answer_asks_again(converse: Converse, empty: str) -> None:
+    session, replies = converse(empty)
+    assert [m.type for m in replies[-1].messages] == ["invalid"]
+    assert replies[-1].question.id == "error_text"
+    assert session.answers == ()
+
+
+def test_a_huge_paste_is_refused_clearly(converse: Converse) -> None:
+    session, replies = converse("0x800CCC0F " * 100_000)
+    [refused] = replies[-1].messages
+    assert refused.type == "invalid"
+    assert "too long" in refused.text and f"{MAX_INPUT_BYTES:,}" in refused.text
+    assert replies[-1].question.id == "error_text"
+    assert session.answers == ()
+    # ... and the conversation goes on.
+    assert session.send("0x800CCC0F").question.id == "connection"
+
+
+def test_just_under_the_limit_is_read(converse: Converse) -> None:
+    text = "x" * (MAX_INPUT_BYTES - 20) + " 0x800CCC0F"
+    session, _ = converse(text)
+    assert session.inference.values["error_number"] == "0x800CCC0F"
+
+
+def test_control_characters_and_escapes_are_stripped_before_echo(converse: Converse) -> None:
+    _, replies = converse("0x800CCC0F", "\x1b[31mcarrier\x07 \x1b]0;title\x07pigeon\u202e\x00")
+    [invalid] = replies[-1].messages
+    assert "“carrier pigeon”" in invalid.text
+    assert not any(ord(ch) < 32 and ch != "\n" for ch in invalid.text)
+    assert "\x1b" not in invalid.text and "\u202e" not in invalid.text
+
+
+def test_escapes_do_not_hide_an_answer(converse: Converse) -> None:
+    session, _ = converse("\x1b[1m0x800CCC0F\x1b[0m", "\x1b[32mlan\x1b[0m")
+    assert session.inference.values["connection"] == "lan"
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        "😀",
+        "日本語のエラー",
+        "\udcff",
+        "\ufeff",
+        "a" * 5000,
+        "'; DROP TABLE x; --",
+        "{server}",
+        "<script>alert(1)</script>",
+        "%s%n",
+    ],
+)
+def test_odd_input_never_raises(converse: Converse, odd: str) -> None:
+    session, _ = converse("0x800CCC0F")
+    reply = session.send(odd)
+    assert reply.question is not None and reply.question.id == "connection"
+    # A text question takes it as text and ends honestly, or asks again if nothing is left.
+    other, replies = converse(odd)
+    assert other.done or [m.type for m in replies[-1].messages] == ["invalid"]
+
+
+def test_non_text_input_never_raises(kb: KnowledgeBase) -> None:
+    session = kb.new_session()
+    session.start()
+    for odd in (None, 42, b"0x800CCC0F"):
+        reply = session.send(odd)  # type: ignore[arg-type]
+        assert reply.question is not None or reply.done
+
+
+def test_send_before_start_starts(kb: KnowledgeBase) -> None:
+    reply = kb.new_session().send("0x800CCC0F")
+    assert reply.messages[0].type == "greeting"
+    assert reply.question.id == "connection"
+
+
+def test_input_after_the_end_is_acknowledged_not_used(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F", "msn dial-up")
+    assert session.done
+    reply = session.send("lan")
+    assert [m.type for m in reply.messages] == ["ended"]
+    assert "“lan”" in reply.messages[0].text
+    assert reply.done and reply.question is None
+    assert session.inference.values["connection"] == "msn_dialup"
+
+
+def test_start_again_repeats_the_question_without_greeting(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F")
+    reply = session.start()
+    assert reply.messages == ()
+    assert reply.question.id == "connection"
+
+
+def test_save_and_restore_mid_conversation(kb: KnowledgeBase, converse: Converse) -> None:
+    original, _ = converse(FIRST_MESSAGE, "isp")
+    state = json.loads(json.dumps(original.to_state()))
+    restored = kb.restore(state)
+    assert restored.question == original.question
+    assert restored.inference.values == original.inference.values
+    for answer in ("win98se", "no"):
+        a, b = original.send(answer), restored.send(answer)
+        assert a.to_dict() == b.to_dict()
+    assert restored.done and original.done
+
+
+def test_a_saved_state_is_small(converse: Converse) -> None:
+    session, _ = converse(FIRST_MESSAGE, "isp", "win98se")
+    assert len(json.dumps(session.to_state())) < 1024
+
+
+def test_restore_before_start(kb: KnowledgeBase) -> None:
+    restored = kb.restore(kb.new_session().to_state())
+    assert restored.start().messages[0].type == "greeting"
+
+
+@pytest.mark.parametrize(
+    ("state", "field"),
+    [
+        ([], None),
+        ({"format": 99, "answers": []}, "format"),
+        ({"format": 1}, "answers"),
+        ({"format": 1, "answers": ["x"]}, "answers[0]"),
+        ({"format": 1, "answers": [{"fact": "nope", "value": "x"}]}, "answers[0]"),
+        (
+            {"format": 1, "answers": [{"fact": "symptom", "value": "connection_terminated"}]},
+            "answers[0]",
+        ),
+        ({"format": 1, "answers": [{"fact": "connection", "value": "pigeon"}]}, "answers[0]"),
+        ({"format": 1, "answers": [{"fact": "connection", "value": 3}]}, "answers[0]"),
+        ({"format": 1, "answers": [{"fact": "connection", "value": "lan"}] * 2}, "answers"),
+    ],
+)
+def test_a_bad_state_is_refused_with_the_field(
+    kb: KnowledgeBase, state: object, field: str | None
+) -> None:
+    with pytest.raises(StateError) as info:
+        kb.restore(state)  # type: ignore[arg-type]
+    assert info.value.field == field
