@@ -58,9 +58,6 @@ class Question:
         """A question is named after the fact it asks for."""
         return self.fact
 
-    def choice(self, choice_id: str) -> Choice:
-        return next(c for c in self.choices if c.id == choice_id)
-
 
 @dataclass(frozen=True)
 class Condition:

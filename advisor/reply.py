@@ -67,8 +67,3 @@ class Reply:
 
     def of_type(self, kind: str) -> list[Message]:
         return [m for m in self.messages if m.type == kind]
-
-    @property
-    def text(self) -> str:
-        """All message texts, one per line: handy in tests and logs."""
-        return "\n".join(m.text for m in self.messages)
