@@ -13,6 +13,7 @@ from typing import TextIO
 from advisor.plain import reply_lines
 from advisor.reply import Reply
 from advisor.session import Session
+from advisor.transcript import Recorder
 from advisor.understand import clean, excerpt
 
 GOODBYE = "Goodbye."
@@ -26,9 +27,16 @@ def run(
     *,
     jsonl: bool = False,
     interactive: bool = False,
+    record: Recorder | None = None,
 ) -> int:
     """Hold the conversation until it is over (interactive) or the input ends."""
-    emit = _jsonl_writer(stdout) if jsonl else _text_writer(stdout)
+    show = _jsonl_writer(stdout) if jsonl else _text_writer(stdout)
+
+    def emit(reply: Reply) -> None:
+        show(reply)
+        if record is not None:
+            record.bot(reply.to_dict())
+
     emit(session.start())
     while True:
         if interactive and not session.done:
@@ -41,6 +49,8 @@ def run(
         if not interactive and not jsonl:
             # Echo piped answers so the output reads as the conversation it was.
             stdout.write(f"> {excerpt(clean(line), ECHO_LIMIT)}\n")
+        if record is not None:
+            record.user(line)
         reply = session.send(line)
         emit(reply)
         # A person at a terminal is done when the advice is given; a pipe is read to its
@@ -54,7 +64,7 @@ def run(
 
 def _text_writer(stdout: TextIO) -> Callable[[Reply], None]:
     def emit(reply: Reply) -> None:
-        lines = list(reply_lines(reply))
+        lines = list(reply_lines(reply.to_dict()))
         if lines:  # a blank line between turns keeps them apart
             stdout.write("\n".join(lines) + "\n\n")
             stdout.flush()

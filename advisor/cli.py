@@ -7,21 +7,44 @@ import io
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from advisor import __version__, chat
+from advisor import __version__, chat, replay
 from advisor.errors import KnowledgeBaseError
 from advisor.session import KnowledgeBase, load
+from advisor.transcript import Recorder
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="advisor", description=__doc__)
+    parser = argparse.ArgumentParser(prog="advisor", description="Troubleshoot e-mail errors.")
     parser.add_argument("--version", action="version", version=f"advisor {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("chat", help="troubleshoot an e-mail error in a conversation")
-    p.add_argument("--rules", metavar="PATH", help="a folder of rule files (default: bundled)")
+    _rules_option(p)
     p.add_argument(
         "--jsonl", action="store_true", help="print each reply as one JSON line (for programs)"
+    )
+    p.add_argument("--record", metavar="FILE", help="write the conversation as a transcript")
+    p.add_argument("--title", help="the title of a recorded transcript (default: from FILE)")
+
+    p = commands.add_parser("replay", help="replay transcripts and report what differs")
+    _rules_option(p)
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="transcript files or folders (default: transcripts/)",
+    )
+    p.add_argument(
+        "--update",
+        action="store_true",
+        help="rewrite the failing literal lines with what the bot says now",
+    )
+    p.add_argument(
+        "--coverage",
+        action="store_true",
+        help="list the knowledge each transcript reaches; a gap fails",
     )
 
     args = parser.parse_args(argv)
@@ -32,18 +55,56 @@ def main(argv: Sequence[str] | None = None) -> int:
     kb = _load(args.rules)
     if kb is None:
         return 2
-    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.jsonl
     try:
-        return chat.run(
-            kb.new_session(), sys.stdin, sys.stdout, jsonl=args.jsonl, interactive=interactive
-        )
-    except KeyboardInterrupt:
-        sys.stdout.write("\n" + chat.GOODBYE + "\n")
-        return 130
+        if args.command == "replay":
+            return _replay(kb, args)
+        return _chat(kb, args)
     except BrokenPipeError:
         # The reader went away (`advisor chat | head`): stop quietly, as other tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _rules_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rules", metavar="PATH", help="a folder of rule files (default: bundled)")
+
+
+def _chat(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.jsonl
+    record = None
+    if args.record:
+        path = Path(args.record)
+        title = args.title or path.stem.replace("-", " ").replace("_", " ")
+        record = Recorder(path.open("w", encoding="utf-8"), title)
+    try:
+        return chat.run(
+            kb.new_session(),
+            sys.stdin,
+            sys.stdout,
+            jsonl=args.jsonl,
+            interactive=interactive,
+            record=record,
+        )
+    except KeyboardInterrupt:
+        sys.stdout.write("\n" + chat.GOODBYE + "\n")
+        return 130
+    finally:
+        if record is not None:
+            record.stream.close()
+
+
+def _replay(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    paths = replay.find(args.paths or ["transcripts"])
+    if not paths:
+        print("advisor: no transcripts found", file=sys.stderr)
+        return 2
+    return replay.run(
+        paths,
+        lambda: replay.LocalConversation(kb),
+        sys.stdout,
+        fix=args.update,
+        knowledge_coverage=kb if args.coverage else None,
+    )
 
 
 def _load(path: str | None) -> KnowledgeBase | None:

@@ -1,41 +1,47 @@
-"""Replies as plain text: what the terminal prints and what transcripts record."""
+"""Replies as plain text, from their JSON form (`Reply.to_dict()`).
+
+Working from the JSON form lets every renderer serve a local session and a remote one
+alike; the terminal and the transcripts differ only in how a question is shown.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from advisor.knowledge import Question
-from advisor.reply import Message, Reply
+Data = Mapping[str, Any]
 
 _LABELS = {"cause": "Cause", "note": "Note", "warning": "Warning", "more_info": "More information"}
 _INDENT = {1: "", 2: "  ", 3: "     "}
 
 
-def message_lines(message: Message) -> list[str]:
-    level = int(message.extra.get("level", 1))
+def message_lines(message: Data) -> list[str]:
+    level = int(message.get("level", 1))
     indent = _INDENT.get(level, "  " * level)
-    text = message.text
-    if message.type == "step":
-        number = str(message.extra.get("number", ""))
+    text = str(message.get("text", ""))
+    kind = message.get("type")
+    if kind == "step":
+        number = str(message.get("number", ""))
         if level == 1:
             text = f"Step {number}: {text}"
         elif level == 2:
             text = f"{number.rsplit('.', 1)[-1]}. {text}"
         else:
             text = f"- {text}"
-    elif message.type in _LABELS:
-        text = f"{_LABELS[message.type]}: {text}"
+    elif kind in _LABELS:
+        text = f"{_LABELS[kind]}: {text}"
     return [indent + line if line else line for line in text.split("\n")]
 
 
-def question_lines(question: Question) -> list[str]:
-    lines = [question.text]
-    lines.extend(f"  {n}. {c.label}" for n, c in enumerate(question.choices, 1))
+def question_lines(question: Data) -> list[str]:
+    """A question as the terminal shows it: choices numbered."""
+    lines = [str(question["text"])]
+    lines.extend(f"  {n}. {c['label']}" for n, c in enumerate(question["choices"], 1))
     return lines
 
 
-def reply_lines(reply: Reply) -> Iterator[str]:
-    for message in reply.messages:
+def reply_lines(reply: Data) -> Iterator[str]:
+    for message in reply["messages"]:
         yield from message_lines(message)
-    if reply.question is not None:
-        yield from question_lines(reply.question)
+    if reply["question"] is not None:
+        yield from question_lines(reply["question"])

@@ -73,3 +73,13 @@ def test_readme_error_example_is_real(tmp_path: Path) -> None:
     with pytest.raises(advisor.KnowledgeBaseError) as info:
         advisor.load(rules)
     assert [(p.line, p.message) for p in info.value.problems] == [(number, message)]
+
+
+def test_readme_transcript_example_replays(tmp_path: Path) -> None:
+    from advisor.replay import LocalConversation, replay
+    from advisor.transcript import parse
+
+    example = "\n".join(block_after("## Transcripts")) + "\n"
+    result = replay(parse(example, "README.md"), LocalConversation(advisor.load()))
+    assert result.ok, result.report()
+    assert any(e.negated for t in parse(example, "README.md").turns for e in t.expect)
