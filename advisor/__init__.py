@@ -9,8 +9,9 @@
 """
 
 from advisor.errors import AdvisorError, KnowledgeBaseError, Problem, StateError
+from advisor.knowledgebase import KnowledgeBase, load
 from advisor.reply import Message, Reply
-from advisor.session import KnowledgeBase, Session, load
+from advisor.session import Session
 
 __version__ = "0.1.0"
 

@@ -1,7 +1,7 @@
-"""`advisor chat`: the conversation on a terminal or over a pipe.
+"""`advisor chat` over a pipe: one answer per line in, plain text (or JSON lines) out.
 
-Over a pipe it reads one answer per line and writes plain text (or, with --jsonl, each
-reply as one JSON line), so other programs can drive it. The session does all the work.
+Other programs drive advisor this way; at a terminal, `advisor.terminal` takes over. The
+session does all the work in both.
 """
 
 from __future__ import annotations
@@ -26,10 +26,9 @@ def run(
     stdout: TextIO,
     *,
     jsonl: bool = False,
-    interactive: bool = False,
     record: Recorder | None = None,
 ) -> int:
-    """Hold the conversation until it is over (interactive) or the input ends."""
+    """Hold the conversation until the input ends; every line is answered."""
     show = _jsonl_writer(stdout) if jsonl else _text_writer(stdout)
 
     def emit(reply: Reply) -> None:
@@ -38,27 +37,16 @@ def run(
             record.bot(reply.to_dict())
 
     emit(session.start())
-    while True:
-        if interactive and not session.done:
-            stdout.write("> ")
-            stdout.flush()
-        line = stdin.readline()
-        if not line:
-            break
-        line = line.rstrip("\n")
-        if not interactive and not jsonl:
+    for raw in iter(stdin.readline, ""):
+        line = raw.rstrip("\n")
+        if not jsonl:
             # Echo piped answers so the output reads as the conversation it was.
             stdout.write(f"> {excerpt(clean(line), ECHO_LIMIT)}\n")
         if record is not None:
             record.user(line)
-        reply = session.send(line)
-        emit(reply)
-        # A person at a terminal is done when the advice is given; a pipe is read to its
-        # end so that nothing it holds goes unanswered.
-        if interactive and reply.done:
-            return 0
+        emit(session.send(line))
     if not jsonl and not session.done:
-        stdout.write(("\n" if interactive else "") + GOODBYE + "\n")
+        stdout.write(GOODBYE + "\n")
     return 0
 
 

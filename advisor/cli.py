@@ -11,7 +11,8 @@ from pathlib import Path
 
 from advisor import __version__, chat, replay
 from advisor.errors import KnowledgeBaseError
-from advisor.session import KnowledgeBase, load
+from advisor.knowledgebase import KnowledgeBase, load
+from advisor.terminal import Terminal
 from advisor.transcript import Recorder
 
 
@@ -27,6 +28,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("--record", metavar="FILE", help="write the conversation as a transcript")
     p.add_argument("--title", help="the title of a recorded transcript (default: from FILE)")
+    p.add_argument(
+        "--steps",
+        choices=["all", "guided"],
+        help="at a terminal: show the steps all at once, or one at a time",
+    )
 
     p = commands.add_parser("replay", help="replay transcripts and report what differs")
     _rules_option(p)
@@ -70,21 +76,16 @@ def _rules_option(p: argparse.ArgumentParser) -> None:
 
 
 def _chat(kb: KnowledgeBase, args: argparse.Namespace) -> int:
-    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.jsonl
     record = None
     if args.record:
         path = Path(args.record)
         title = args.title or path.stem.replace("-", " ").replace("_", " ")
         record = Recorder(path.open("w", encoding="utf-8"), title)
+    session = kb.new_session()
     try:
-        return chat.run(
-            kb.new_session(),
-            sys.stdin,
-            sys.stdout,
-            jsonl=args.jsonl,
-            interactive=interactive,
-            record=record,
-        )
+        if sys.stdin.isatty() and sys.stdout.isatty() and not args.jsonl:
+            return Terminal(session, steps=args.steps, record=record).run()
+        return chat.run(session, sys.stdin, sys.stdout, jsonl=args.jsonl, record=record)
     except KeyboardInterrupt:
         sys.stdout.write("\n" + chat.GOODBYE + "\n")
         return 130

@@ -90,7 +90,7 @@ class Inference:
     known: Mapping[str, Known]
     outcomes: Mapping[str, Conclusion]
     shown: Mapping[str, Derivation]
-    goals: tuple[tuple[str, str], ...]  # (fact, rule waiting for it), in the order raised
+    goals: tuple[tuple[str, str], ...]  # (fact, rule waiting for it), in knowledge-base order
     question: str | None
 
     @property
@@ -117,7 +117,11 @@ class _Engine(BaseEngine):
         given = [self._remember(k) for k in answers]
         self.declare(*given)
         self.run()
-        goals = tuple((f["fact"], f["rule"]) for f in self.facts.values() if isinstance(f, Goal))
+        # Goal rules share one salience, so experta fires them in no set order; the goals are
+        # put in the order of the knowledge base so that explanations read the same each time.
+        raised = {(f["fact"], f["rule"]) for f in self.facts.values() if isinstance(f, Goal)}
+        k = self._knowledge
+        goals = tuple(sorted(raised, key=lambda g: (k.facts[g[0]].order, k.rank[g[1]])))
         return Inference(
             known=dict(self.known),
             outcomes=dict(self.outcomes),
@@ -297,7 +301,15 @@ class EnginePool:
 
     def __init__(self, knowledge: Knowledge) -> None:
         rules = _Compiler(knowledge).compile()
-        self._cls = type("AdvisorEngine", (_Engine,), {"_rules": rules, "_knowledge": knowledge})
+        rank = [p.id for f in knowledge.facts.values() for p in f.patterns]
+        rank += [r.id for r in knowledge.rules]
+        rank += [i.id for a in knowledge.articles.values() for i, _ in a.items()]
+        attributes = {
+            "_rules": rules,
+            "_knowledge": knowledge,
+            "_rank": {r: n for n, r in enumerate(rank)},
+        }
+        self._cls = type("AdvisorEngine", (_Engine,), attributes)
         self._idle: list[_Engine] = []
         self._lock = threading.Lock()
         self.rule_count = len(rules)

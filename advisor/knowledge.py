@@ -185,6 +185,14 @@ class Knowledge:
     rules: tuple[Rule, ...]
     files: tuple[str, ...] = ()
 
+    @functools.cached_property
+    def rank(self) -> dict[str, int]:
+        """Every pattern, rule and item id, numbered in the order of the files."""
+        ids = [p.id for f in self.facts.values() for p in f.patterns]
+        ids += [r.id for r in self.rules]
+        ids += [i.id for a in self.articles.values() for i, _ in a.items()]
+        return {name: n for n, name in enumerate(ids)}
+
     def render(self, template: str, values: Mapping[str, str]) -> str:
         """Fill `{fact}` placeholders with what is known, in words."""
         pieces = []

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from advisor.understand import excerpt
+from advisor.wording import HANDOFF
+
 Data = Mapping[str, Any]
 
 _LABELS = {"cause": "Cause", "note": "Note", "warning": "Warning", "more_info": "More information"}
@@ -45,3 +48,23 @@ def reply_lines(reply: Data) -> Iterator[str]:
         yield from message_lines(message)
     if reply["question"] is not None:
         yield from question_lines(reply["question"])
+
+
+def handoff_lines(data: Data) -> list[str]:
+    """`Session.handoff()` as text a support agent can read at a glance."""
+    lines = [HANDOFF]
+    if data.get("error"):
+        lines.append(f"Error: {excerpt(str(data['error']), 200)}")
+    for a in data["articles"]:
+        verdict = "applies" if a["status"] == "applies" else "does not apply"
+        lines.append(f"Article {a['id']} “{a['title']}”: {verdict} (rule {a['rule']})")
+    lines.append("Facts:")
+    for f in data["facts"]:
+        origin = f["source"] + (f", {f['rule']}" if f["rule"] else "")
+        lines.append(f"  - {f['describe']}: {excerpt(str(f['label']), 100)} ({origin})")
+    if data["steps"]:
+        lines.append("Steps:")
+        lines.extend(
+            f"  {s['number']:<6} {s['status']:<9} {excerpt(s['text'], 70)}" for s in data["steps"]
+        )
+    return lines

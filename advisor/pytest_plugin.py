@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from advisor.knowledgebase import KnowledgeBase, load
 from advisor.replay import LocalConversation, Result, replay
-from advisor.session import KnowledgeBase, load
 from advisor.transcript import SUFFIX, TranscriptError, parse_file
 
 _KEY = pytest.StashKey[KnowledgeBase]()

@@ -9,8 +9,8 @@ from typing import Any, Protocol, TextIO
 
 from advisor import coverage
 from advisor.coverage import Element
+from advisor.knowledgebase import KnowledgeBase
 from advisor.reply import Reply
-from advisor.session import KnowledgeBase
 from advisor.transcript import (
     SUFFIX,
     Transcript,

@@ -24,6 +24,11 @@ MESSAGE_TYPES = {
     "warning": "a warning under a step (`id`, `level`)",
     "more_info": "why the problem happens",
     "ended": "input after the conversation ended; it was not used",
+    "explanation": "an answer to /why or /how (`title`, `reasons`)",
+    "facts": "an answer to /facts (`title`, `reasons`)",
+    "help": "the list of commands",
+    "info": "what a command did (/back, /change, /restart)",
+    "goodbye": "the conversation was ended by /quit",
 }
 
 

@@ -1,0 +1,66 @@
+"""Slash commands (`/why`, `/back` ...), understood at every question by every frontend.
+
+Each command calls a public method of the session, so a program can use the same
+explanations and controls without typing commands.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from advisor import wording
+from advisor.explain import Explanation
+from advisor.reply import Message, Reply
+
+if TYPE_CHECKING:
+    from advisor.session import Session
+
+# `/word` or `/word arguments`; a pasted path such as /var/log/mail is not a command.
+_COMMAND = re.compile(r"^/([A-Za-z]+)(?:\s+(.*))?$", re.DOTALL)
+
+
+def _explained(kind: str, explanation: Explanation) -> Message:
+    return Message(kind, explanation.text, explanation.to_dict())
+
+
+def _help(session: Session, _: str) -> Reply:
+    lines = [wording.HELP, *(f"  /{name:<8} {text}" for name, (text, _) in COMMANDS.items())]
+    return session.reply([Message("help", "\n".join(lines))])
+
+
+def _change(session: Session, args: str) -> Reply:
+    fact, _, answer = args.partition(" ")
+    return session.change(fact.strip(), answer.strip())
+
+
+COMMANDS: dict[str, tuple[str, Callable[[Session, str], Reply]]] = {
+    "why": ("why I ask this question", lambda s, _: s.reply([_explained("explanation", s.why())])),
+    "how": (
+        "how I concluded: /how, or /how 2.3 for a step, /how windows for a fact",
+        lambda s, a: s.reply([_explained("explanation", s.how(a.strip() or None))]),
+    ),
+    "facts": (
+        "what I know, and where each fact came from",
+        lambda s, _: s.reply([_explained("facts", s.facts())]),
+    ),
+    "back": ("take back your last answer", lambda s, _: s.back()),
+    "change": ("change an earlier answer: /change windows (or /change windows 98)", _change),
+    "restart": ("start again", lambda s, _: s.restart()),
+    "quit": ("end the conversation", lambda s, _: s.quit()),
+    "help": ("this list", _help),
+}
+
+
+def parse(said: str) -> tuple[str, str] | None:
+    """(command, arguments) when `said` is a command, else None."""
+    match = _COMMAND.match(said)
+    return (match[1].lower(), match[2] or "") if match else None
+
+
+def run(session: Session, name: str, args: str) -> Reply:
+    command = COMMANDS.get(name)
+    if command is None:
+        return session.reply([Message("invalid", wording.UNKNOWN_COMMAND.format(name=name))])
+    return command[1](session, args)

@@ -1,0 +1,108 @@
+"""A walk through the steps of a resolution, one step at a time.
+
+The terminal offers it after a diagnosis; this module only decides what to show and what
+an answer means, so it is tested without a terminal. Messages are in their JSON form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Data = Mapping[str, Any]
+RESOLUTION = {"step", "note", "warning"}
+
+DONE = {"", "done", "d", "ok", "next", "yes", "y"}
+SKIP = {"skip", "s"}
+WHY = {"why", "w", "/why", "/how"}
+HELP = {"help", "h", "?", "/help"}
+ALL = {"all", "a"}
+QUIT = {"quit", "q", "stop", "/quit"}
+KEYS = "Enter or done: it is done · skip · why: why this step · all: show the rest · quit"
+
+
+@dataclass
+class Stop:
+    """What to show at one stop, and the step to do there (None: only to read)."""
+
+    messages: list[Data]
+    step: Data | None = None
+
+
+@dataclass
+class Resolution:
+    """A reply's messages split into what comes before the steps, the stops, and after."""
+
+    before: list[Data]
+    stops: list[Stop]
+    after: list[Data]
+
+
+def split(messages: list[Data]) -> Resolution:
+    """Each level-2 step is a stop, with its sub-steps and the notes and warnings that follow
+    it; a section title and its opening notes go with the section's first stop."""
+    items = [i for i, m in enumerate(messages) if m["type"] in RESOLUTION]
+    if not items:
+        return Resolution(list(messages), [], [])
+    first, last = items[0], items[-1]
+    stops: list[Stop] = []
+    pending: list[Data] = []  # a section title and its opening notes, before its first step
+    for m in messages[first : last + 1]:
+        level = int(m.get("level", 1))
+        if m["type"] == "step" and level == 1 and _has_children(messages, m):
+            pending = [m]
+        elif m["type"] == "step" and level <= 2:
+            stops.append(Stop([*pending, m], m))
+            pending = []
+        elif level == 1:
+            stops.append(Stop([*pending, m]))
+            pending = []
+        elif pending or not stops:
+            pending.append(m)
+        else:
+            stops[-1].messages.append(m)
+    if pending:
+        stops.append(Stop(pending))
+    return Resolution(list(messages[:first]), stops, list(messages[last + 1 :]))
+
+
+def _has_children(messages: list[Data], step: Data) -> bool:
+    prefix = f"{step.get('number', '')}."
+    return any(str(m.get("number", "")).startswith(prefix) for m in messages)
+
+
+@dataclass
+class Guide:
+    resolution: Resolution
+    index: int = 0
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def current(self) -> Stop | None:
+        return (
+            self.resolution.stops[self.index] if self.index < len(self.resolution.stops) else None
+        )
+
+    def advance(self) -> None:
+        self.index += 1
+
+    def answer(self, text: str) -> Literal["next", "why", "help", "all", "quit", "unknown"]:
+        """What an answer at the current step means; records done and skipped steps."""
+        said = text.strip().lower()
+        stop = self.current
+        if stop is None or stop.step is None:
+            return "next"
+        step_id = str(stop.step["id"])
+        if said in DONE:
+            self.done.append(step_id)
+        elif said in SKIP:
+            self.skipped.append(step_id)
+        else:
+            for words, meaning in ((WHY, "why"), (HELP, "help"), (ALL, "all"), (QUIT, "quit")):
+                if said in words:
+                    return meaning  # type: ignore[return-value]
+            return "unknown"
+        self.advance()
+        return "next"

@@ -1,0 +1,274 @@
+"""Explanations and controls in the session API, and as /commands in any frontend."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import FIRST_MESSAGE
+from test_engine import ARTICLE
+
+import advisor
+from advisor import KnowledgeBase, Reply, Session
+from advisor.commands import parse
+
+Converse = Callable[..., tuple[Session, list[Reply]]]
+
+
+def test_why_names_the_rules_waiting_for_the_answer(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F")
+    why = session.why()
+    assert why.title == "Why I ask “How does this computer connect to MSN when you send mail?”:"
+    assert why.reasons[0].startswith(
+        "article Q194068 does not apply when the problem: the mail server"
+    )
+    assert why.reasons[0].endswith(
+        "how you connect to MSN: Through MSN's own dial-up access (rule Q194068/msn-dial-up)"
+    )
+    assert "(rule Q194068/lan-or-third-party-isp)" in why.reasons[1]
+
+
+def test_why_the_error_question_follows_the_chain_to_the_article(kb: KnowledgeBase) -> None:
+    session = kb.new_session()
+    session.start()
+    reasons = session.why().reasons
+    assert reasons[0].startswith(
+        "I read the error number, the error message from your answer (patterns"
+    )
+    assert any("(rule Q194068/error-number)" in r for r in reasons)
+    assert any(r.startswith("article Q194068 applies when") for r in reasons)
+
+
+def test_why_the_windows_question_names_the_steps_it_chooses(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F", "isp")
+    reasons = session.why().reasons
+    assert reasons == (
+        "the step “Configure TCP/IP for MSN” is shown when your version of Windows: Windows 95 or "
+        "Windows 98 or Windows 98 Second Edition or Windows Millennium Edition (Me) (Q194068/step-2)",
+        "the note “Step 2 of this article, Configure TCP/IP for MSN,…” is shown when your version "
+        "of Windows: Another system (Windows NT, 2000, XP or later, or not Windo… "
+        "(Q194068/step-2-other-system)",
+    )
+
+
+def test_how_walks_back_to_what_the_person_said(converse: Converse) -> None:
+    session, _ = converse(FIRST_MESSAGE, "lan")
+    how = session.how()
+    assert how.title.startswith("How I concluded that article Q194068")
+    assert how.title.endswith("applies:")
+    assert (
+        "how you connect to MSN: Through a local area network (LAN) — you chose it" in how.reasons
+    )
+    assert (
+        "the error number: 0x800CCC0F — read from what you typed (pattern error_text/error-number)"
+        in how.reasons
+    )
+    assert (
+        "the mail service: not a mail service other than MSN — nothing says otherwise"
+        in how.reasons
+    )
+
+
+def test_how_a_step_is_chosen(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F", "lan", "win98se", "no")
+    how = session.how("2.3")
+    assert how.title == "Why step 2.3 is part of your steps:"
+    assert "whether this computer has a network adapter: No — you chose it" in how.reasons
+    assert "your version of Windows: Windows 98 Second Edition — you chose it" in how.reasons
+    same = session.how("step-2.3-no-adapter")
+    assert same.reasons == how.reasons
+    warning = session.how("windows-98-tcpip-warning")
+    assert any(
+        "is shown when your version of Windows: Windows 98 or Windows 98 Second Edition" in r
+        for r in warning.reasons
+    )
+
+
+def test_how_a_fact_and_nonsense(converse: Converse) -> None:
+    session, _ = converse(FIRST_MESSAGE)
+    assert session.how("server").reasons == (
+        "the mail server in the message: smtp.email.msn.com — read from what you typed (pattern error_text/server)",
+    )
+    assert session.how("symptom").reasons[0].endswith("— by rule Q194068/error-number")
+    assert "nothing called “pigeon”" in session.how("pigeon").title
+    fresh, _ = converse()
+    assert fresh.how().title == "I have not concluded anything yet."
+
+
+def test_facts_say_where_each_fact_came_from(converse: Converse) -> None:
+    session, _ = converse(FIRST_MESSAGE, "isp")
+    reasons = session.facts().reasons
+    assert (
+        "how you connect to MSN: Through another Internet service provider (ISP) — you chose it"
+        in reasons
+    )
+    assert (
+        "the mail account in the message: MSN Mail — read from what you typed (error_text/account)"
+        in reasons
+    )
+    assert any(
+        r.startswith("the problem: the mail server ends the connection")
+        and "concluded from other facts" in r
+        for r in reasons
+    )
+
+
+def test_back_retracts_the_answer_and_what_followed(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F", "lan", "98", "yes")
+    assert session.done
+    reply = session.back()
+    assert reply.messages[0].type == "info"
+    assert reply.question.id == "network_adapter"
+    assert "network_adapter" not in session.inference.values
+    session.back()
+    session.back()
+    assert "Q194068" not in session.inference.outcomes  # the diagnosis went with the answer
+    assert session.question.id == "connection"
+    session.back()
+    assert session.back().messages[0].text == "There is no answer to take back yet."
+
+
+def test_change_asks_again_and_updates_the_advice(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F", "lan", "98", "yes")
+    reply = session.change("windows")
+    assert reply.question.id == "windows"
+    assert not session.done
+    final = session.send("xp")
+    assert final.done
+    ids = {m.extra.get("id") for m in final.messages}
+    assert "Q194068/step-2-other-system" in ids and "Q194068/windows-98-tcpip-warning" not in ids
+    # Only the questions that became necessary are asked: the adapter is not needed now,
+    # and changing back to 98 needs no new answer about it.
+    again = session.change("windows", "98")
+    assert again.done
+    assert "Q194068/windows-98-tcpip-warning" in {m.extra.get("id") for m in again.messages}
+
+
+def test_change_the_connection_turns_the_verdict(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F", "lan", "98", "yes")
+    reply = session.send("/change connection msn dial-up")
+    assert [m.type for m in reply.messages] == ["not_applicable", "no_match"]
+    assert reply.done
+
+
+def test_change_what_was_read_from_the_paste(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F on Windows 98 over our LAN")
+    assert session.question.id == "network_adapter"
+    session.change("windows", "95")
+    assert session.inference.values["windows"] == "win95"
+    assert session.inference.known["windows"].source == "chosen"
+
+
+@pytest.mark.parametrize("fact", ["symptom", "pigeon", "network_adapter", ""])
+def test_what_cannot_be_changed(converse: Converse, fact: str) -> None:
+    session, _ = converse("0x800CCC0F", "lan")
+    reply = session.change(fact)
+    assert reply.messages[0].type == "invalid"
+    assert "You can change: error_text or connection." in reply.messages[0].text
+    assert reply.question.id == "windows"
+
+
+def test_restart_and_quit(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F", "lan")
+    reply = session.restart()
+    assert [m.type for m in reply.messages] == ["info", "greeting"]
+    assert session.answers == () and reply.question.id == "error_text"
+    bye = session.quit()
+    assert bye.done and bye.question is None and bye.messages[0].type == "goodbye"
+    assert session.send("0x800CCC0F").messages[0].type == "ended"
+    assert session.send("/restart").question.id == "error_text"
+
+
+def test_handoff_has_the_error_facts_article_and_steps(converse: Converse) -> None:
+    session, _ = converse(FIRST_MESSAGE, "isp", "win95", "no")
+    data = session.handoff(done=["Q194068/step-1.1"], skipped=["Q194068/step-1.2"])
+    json.dumps(data)
+    assert data["error"] == FIRST_MESSAGE.strip()
+    assert data["articles"] == [
+        {
+            "id": "Q194068",
+            "title": session.knowledge.articles["Q194068"].title,
+            "status": "applies",
+            "rule": "Q194068/lan-or-third-party-isp",
+        }
+    ]
+    sources = {f["fact"]: f["source"] for f in data["facts"]}
+    assert sources["connection"] == "chosen" and sources["server"] == "extracted"
+    assert sources["symptom"] == "derived" and sources["error_text"] == "typed"
+    status = {s["number"]: s["status"] for s in data["steps"]}
+    assert status["1.1"] == "done" and status["1.2"] == "skipped" and status["2.3"] == "not done"
+
+
+def test_a_state_keeps_a_changed_question_and_an_end(kb: KnowledgeBase, converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F", "lan", "98")
+    session.change("connection")
+    restored = kb.restore(json.loads(json.dumps(session.to_state())))
+    assert restored.question.id == "connection"
+    session.quit()
+    assert kb.restore(session.to_state()).done
+
+
+@pytest.mark.parametrize(
+    ("said", "parsed"),
+    [
+        ("/why", ("why", "")),
+        ("/WHY", ("why", "")),
+        ("/change windows 98 se", ("change", "windows 98 se")),
+        ("/var/log/mail.log: error", None),
+        ("why", None),
+        ("/ why", None),
+        ("/123", None),
+    ],
+)
+def test_what_is_a_command(said: str, parsed: tuple[str, str] | None) -> None:
+    assert parse(said) == parsed
+
+
+def test_commands_through_send(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F")
+    why = session.send("/why")
+    assert why.messages[0].type == "explanation"
+    assert why.messages[0].extra["title"].startswith("Why I ask")
+    assert why.question.id == "connection"
+    assert (
+        session.send("/help").messages[0].text.startswith("Commands you can type at any question:")
+    )
+    unknown = session.send("/pigeon")
+    assert (
+        unknown.messages[0].text == "There is no command /pigeon. Type /help to see the commands."
+    )
+    assert session.answers[-1].value == "0x800CCC0F"
+
+
+def test_check_says_what_send_would_refuse(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F")
+    assert session.check("pigeon").startswith("“pigeon” is not one of the choices")
+    assert session.check("lan") is None
+    assert session.check("/why") is None
+    assert session.check("") == "I did not get an answer. Please answer the question below."
+    assert session.answers[-1].value == "0x800CCC0F"
+
+
+def test_explanations_come_from_any_knowledge_base(write_rules: Callable[..., Path]) -> None:
+    kb = advisor.load(write_rules(paint=ARTICLE))
+    session = kb.new_session()
+    session.start()
+    session.send("peeling")
+    assert session.why().reasons == (
+        "article A applies when the problem: Peeling; the surface: Outside (rule A/peeling-outside)",
+    )
+    session.send("outside")
+    # The note about red waits for the colour (its first condition), not for the weather.
+    assert session.why().reasons == (
+        "the step “Wait for a dry day.” is shown when the weather: Rain (A/wait)",
+    )
+    session.send("rain")
+    how = session.how()
+    assert how.reasons == (
+        "article A applies when the problem: Peeling; the surface: Outside (rule A/peeling-outside)",
+        "the problem: Peeling — you chose it",
+        "the surface: Outside — you chose it",
+    )
+    assert session.how("2").title == "Why step 2 is part of your steps:"

@@ -1,0 +1,167 @@
+"""The real `advisor chat` in a pseudo-terminal: what a person at a terminal sees."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+from conftest import SECOND_MESSAGE
+
+pytestmark = pytest.mark.slow
+
+
+def ready(child: pexpect.spawn) -> None:
+    """Wait until a prompt reads keys: between prompts the terminal is in cooked mode, where
+    Ctrl-C and Ctrl-D would go to the terminal driver instead (as for any line program)."""
+    child.expect_exact("\x1b[?2004h")  # a prompt turns bracketed paste on as it starts
+
+
+RED_WARNING = re.compile(r"\x1b\[[0-9;]*\b31\b[0-9;]*m {2}Warning: Windows 98")
+DOWN = "\x1b[B"
+
+
+def command() -> tuple[str, list[str]]:
+    script = Path(sys.executable).with_name("advisor")
+    if script.exists():
+        return str(script), ["chat"]
+    return sys.executable, ["-m", "advisor", "chat"]
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[object]:
+    children: list[pexpect.spawn] = []
+
+    def start(*args: str, colour: bool = True) -> pexpect.spawn:
+        env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+        # A real terminal answers cursor-position requests; pexpect does not.
+        env.update(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
+        if not colour:
+            env["NO_COLOR"] = "1"
+        program, base = command()
+        child = pexpect.spawn(
+            program,
+            [*base, *args],
+            env=env,
+            cwd=str(tmp_path),
+            encoding="utf-8",
+            dimensions=(40, 140),
+            timeout=15,
+        )
+        children.append(child)
+        return child
+
+    yield start
+    for child in children:
+        child.close(force=True)
+
+
+def test_a_pasted_error_a_menu_choice_and_the_warning_in_red(spawn) -> None:
+    child = spawn("--steps", "all")
+    child.expect("Paste the whole message")
+    child.send("\x1b[200~" + SECOND_MESSAGE.replace("\n", "\r\n") + "\x1b[201~")
+    child.send("\r")
+    child.expect("the error message: The TCP/IP connection was unexpectedly terminated")
+    child.expect(r"3\. Through MSN's own dial-up access")
+    child.send(DOWN + DOWN)  # the menu: LAN, then ISP
+    child.expect("Through another Internet service provider")
+    child.send("\r")
+    child.expect("This is the problem described in Microsoft Knowledge Base article Q194068")
+    child.expect("Which version of Windows")
+    child.send("98 se\r")
+    child.expect("network adapter")
+    child.send("no\r")
+    child.expect("Is the problem solved")
+    seen = child.before
+    assert RED_WARNING.search(seen), "the Windows 98 warning is not shown in red"
+    assert "click TCP/IP (you do not have a network adapter)" in seen
+    child.send("y\r")
+    child.expect("Glad to hear it")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_no_color_shows_the_warning_without_colour(spawn) -> None:
+    child = spawn("--steps", "all", colour=False)
+    for expected, answer in (
+        ("Paste the whole message", "0x800CCC0F"),
+        ("connect to MSN", "lan"),
+        ("Which version", "98"),
+        ("network adapter", "yes"),
+    ):
+        child.expect(expected)
+        child.send(answer + "\r")
+    child.expect("Is the problem solved")
+    seen = child.before
+    assert "  Warning: Windows 98 will prompt you" in seen
+    assert not RED_WARNING.search(seen)
+    assert not re.search(r"\x1b\[[0-9;]*3[0-7]m", seen), "a colour was used under NO_COLOR"
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+
+
+def test_why_and_back_at_the_prompt(spawn) -> None:
+    child = spawn()
+    child.expect("Paste the whole message")
+    child.send("0x800CCC0F\r")
+    child.expect("connect to MSN")
+    child.send("/why\r")
+    child.expect("Why I ask “How does this computer connect to MSN when you send mail\\?”:")
+    child.expect(r"article Q194068 applies when")
+    child.send("lan\r")
+    child.expect("Which version of Windows")
+    child.send("/back\r")
+    child.expect("I took back your answer to “How does this computer connect to MSN")
+    child.expect("connect to MSN when you send mail\\?")
+    child.send("msn dial-up\r")
+    child.expect("does not apply to you")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_ctrl_c_asks_again_and_ctrl_d_says_goodbye(spawn) -> None:
+    child = spawn()
+    ready(child)
+    child.send("half an answer")
+    child.sendcontrol("c")
+    child.expect("Cancelled. The same question again")
+    child.expect("Paste the whole message")
+    ready(child)
+    child.sendcontrol("d")
+    child.expect("Goodbye")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_the_steps_one_at_a_time(spawn) -> None:
+    child = spawn("--steps", "guided")
+    for expected, answer in (
+        ("Paste the whole message", "0x800CCC0F"),
+        ("connect to MSN", "isp"),
+        ("Which version", "me"),
+        ("network adapter", "yes"),
+    ):
+        child.expect(expected)
+        child.send(answer + "\r")
+    child.expect("Step 1: Configure Mail Servers")
+    child.expect("1. Start Outlook Express")
+    child.send("\r")
+    child.expect("2. On the Tools menu")
+    child.send("skip\r")
+    child.expect("3. Click MSN Mail")
+    child.send("why\r")
+    child.expect("Why step 1.3 is part of your steps")
+    child.send("quit\r")
+    child.expect("Is the problem solved")
+    child.send("n\r")
+    child.expect("Summary for a support agent")
+    child.expect(r"1\.1\s+done")
+    child.expect(r"1\.2\s+skipped")
+    child.expect(pexpect.EOF)
