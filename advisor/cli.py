@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from advisor import __version__, chat, replay
+from advisor import __version__, chat, check, explore, replay
 from advisor.errors import KnowledgeBaseError
 from advisor.knowledgebase import KnowledgeBase, load
 from advisor.terminal import Terminal
@@ -53,15 +54,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="list the knowledge each transcript reaches; a gap fails",
     )
 
+    p = commands.add_parser("check", help="check a knowledge base without a conversation")
+    p.add_argument("rules", nargs="?", metavar="DIR", help="rule files (default: bundled)")
+    p.add_argument(
+        "--explore",
+        action="store_true",
+        help="also walk every path of the conversation with real sessions",
+    )
+    p.add_argument("--format", choices=["text", "json"], default="text")
+
     args = parser.parse_args(argv)
     for stream in (sys.stdin, sys.stdout):
         # A pasted byte that is not UTF-8 must not end the conversation.
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="replace")
-    kb = _load(args.rules)
-    if kb is None:
-        return 2
     try:
+        if args.command == "check":
+            return _check(args)
+        kb = _load(args.rules)
+        if kb is None:
+            return 2
         if args.command == "replay":
             return _replay(kb, args)
         return _chat(kb, args)
@@ -106,6 +118,31 @@ def _replay(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         fix=args.update,
         knowledge_coverage=kb if args.coverage else None,
     )
+
+
+def _check(args: argparse.Namespace) -> int:
+    knowledge, findings = check.check(args.rules)
+    status = check.exit_status(findings)
+    exploration = None
+    if args.explore and knowledge is not None:
+        exploration = explore.explore(KnowledgeBase(knowledge))
+        if not exploration.ok:
+            status = 2
+    if args.format == "json":
+        data: dict[str, object] = {"status": status, "findings": [f.to_dict() for f in findings]}
+        if exploration is not None:
+            data["exploration"] = exploration.to_dict()
+        print(json.dumps(data, indent=2))
+        return status
+    for finding in findings:
+        print(finding)
+    errors = sum(f.severity == "error" for f in findings)
+    print(
+        f"{errors} errors, {len(findings) - errors} warnings" if findings else "No problems found."
+    )
+    if exploration is not None:
+        print("\n".join(exploration.summary()))
+    return status
 
 
 def _load(path: str | None) -> KnowledgeBase | None:

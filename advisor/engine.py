@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+from advisor import strategy
 from advisor.knowledge import Article, Condition, Item, Knowledge, Pattern
 from advisor.knowledge import Rule as KbRule
 from advisor.rete import AS, NOT, BaseEngine, Fact, P, Rule
@@ -127,7 +128,7 @@ class _Engine(BaseEngine):
             outcomes=dict(self.outcomes),
             shown=dict(self.shown),
             goals=goals,
-            question=self._next_question(goals),
+            question=strategy.next_question(k, goals, self.known),
         )
 
     def _remember(self, known: Known) -> Value:
@@ -137,13 +138,6 @@ class _Engine(BaseEngine):
     def learn(self, fact: str, value: str, derivation: Derivation, source: Source) -> None:
         if fact not in self.known:  # the first source of a fact wins
             self.declare(self._remember(Known(fact, value, source, derivation)))
-
-    def _next_question(self, goals: tuple[tuple[str, str], ...]) -> str | None:
-        facts = self._knowledge.facts
-        askable = {
-            fact for fact, _ in goals if facts[fact].question is not None and fact not in self.known
-        }
-        return min(askable, key=lambda f: facts[f].order, default=None)
 
 
 def _premises(matched: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -192,11 +186,15 @@ class _Compiler:
             for pattern in fact.patterns:
                 self._pattern(pattern, _EXTRACT - index)
                 index += 1
+        # An article's conclusions are drawn after those of the articles that take precedence
+        # over it, so that it can give way to them.
+        first = {name: n for n, name in enumerate(self.k.precedence)}
+        concluding = sorted((r for r in self.k.rules if r.conclude), key=lambda r: first[r.article])
         for position, rule in enumerate(self.k.rules):
             if rule.conclude is None:
                 self._derive(rule, _DERIVE - 1000 * rule.stratum - position)
             else:
-                self._conclude(rule, _CONCLUDE - position)
+                self._conclude(rule, _CONCLUDE - concluding.index(rule))
             self._dead(rule.id, rule.when)
         for article in self.k.articles.values():
             self._items(article)
@@ -235,8 +233,15 @@ class _Compiler:
             engine.declare(Outcome(article=rule.article, status=status, rule=rule.id))
 
         undecided = NOT(Outcome(article=rule.article))
-        self.add(salience, [*_holds(rule.when), undecided], conclude)
-        self._goal_via([undecided], rule.id, list(rule.when))
+        gives_way = [
+            NOT(Outcome(article=other.id, status="applies"))
+            for other in self.k.articles.values()
+            if rule.article in other.takes_precedence_over and status == "applies"
+        ]
+        self.add(salience, [*_holds(rule.when), undecided, *gives_way], conclude)
+        # Once an article is certain, no question is asked to decide the others.
+        nothing_certain = NOT(Outcome(status="applies"))
+        self._goal_via([undecided, nothing_certain], rule.id, list(rule.when))
 
     def _items(self, article: Article) -> None:
         applies = Outcome(article=article.id, status="applies")

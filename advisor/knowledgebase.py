@@ -8,7 +8,8 @@ from typing import Any
 
 from advisor.engine import EnginePool, Inference, Known
 from advisor.errors import StateError
-from advisor.knowledge import Knowledge, load_knowledge
+from advisor.knowledge import Knowledge
+from advisor.loader import load_knowledge
 from advisor.session import STATE_FORMAT, Session
 from advisor.understand import clean, too_long
 

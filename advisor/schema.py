@@ -62,6 +62,9 @@ class QuestionSpec(_Model):
     text: Text
     kind: Literal["text", "choice", "yesno"]
     choices: list[ChoiceSpec] = []
+    # What people type to a text question: `advisor check` tests the patterns on them and
+    # `advisor check --explore` answers with them.
+    samples: list[Text] = []
 
     @model_validator(mode="after")
     def _choices_fit_kind(self) -> QuestionSpec:
@@ -69,6 +72,8 @@ class QuestionSpec(_Model):
             raise ValueError("a choice question needs at least two choices")
         if self.kind == "text" and self.choices:
             raise ValueError("a text question has no choices")
+        if self.kind != "text" and self.samples:
+            raise ValueError("only a text question has samples")
         return self
 
 
@@ -165,13 +170,32 @@ class ArticleSpec(_Model):
     title: Text
     source: Text
     applies_to: list[Text] = []
+    # Where this article and another can both apply to the same facts, this one is given.
+    takes_precedence_over: list[Id] = []
+    # Texts this article is about, by the text fact they answer (the error as people paste it).
+    samples: dict[Id, list[Text]] = {}
 
 
-class RuleFileSpec(_Model):
-    """One rule file: one article with the facts it needs, its rules and its resolution."""
+class SharedSpec(_Model):
+    id: Id
+    title: Text
+    source: Text
+
+
+class ArticleFileSpec(_Model):
+    """One article: the facts it needs, its rules and its resolution."""
 
     format: Literal["1"]
     article: ArticleSpec
     facts: dict[Id, FactSpec] = {}
     rules: list[RuleSpec] = Field(min_length=1)
     resolution: ResolutionSpec
+
+
+class SharedFileSpec(_Model):
+    """Facts, questions and derived facts that several articles use (a symptom's triage)."""
+
+    format: Literal["1"]
+    shared: SharedSpec
+    facts: dict[Id, FactSpec] = {}
+    rules: list[RuleSpec] = []

@@ -75,6 +75,13 @@ class Session:
     def answers(self) -> tuple[Known, ...]:
         return tuple(self._answers)
 
+    def copy(self) -> Session:
+        """A session that goes on from here independently (to explore what-ifs)."""
+        twin = Session.__new__(Session)
+        twin.__dict__.update(self.__dict__)
+        twin._answers = list(self._answers)
+        return twin
+
     def to_state(self) -> dict[str, Any]:
         """Plain JSON-ready data from which `KnowledgeBase.restore` rebuilds this session."""
         state: dict[str, Any] = {

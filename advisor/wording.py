@@ -54,7 +54,7 @@ ENDED = (
 
 
 def options(labels: list[str]) -> str:
-    """`a`, `a or b`, `a, b or c`."""
-    if len(labels) == 1:
-        return labels[0]
+    """`a`, `a or b`, `a, b or c` (and nothing for no labels)."""
+    if len(labels) <= 1:
+        return "".join(labels)
     return ", ".join(labels[:-1]) + " or " + labels[-1]

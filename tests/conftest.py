@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import os
+import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import advisor
 from advisor import KnowledgeBase, Reply, Session
@@ -51,3 +54,16 @@ def write_rules(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return write
+
+
+# Hypothesis: a bounded run by default (CI), many more examples with
+# HYPOTHESIS_PROFILE=thorough. Inference takes milliseconds, so there is no deadline.
+settings.register_profile("ci", max_examples=60, stateful_step_count=25, deadline=None)
+settings.register_profile("thorough", max_examples=3000, stateful_step_count=40, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def fenced(path: Path, info: str = "") -> list[str]:
+    """The fenced code blocks of a Markdown file whose info string is `info`."""
+    fences = re.finditer(r"^```(\w*)\n(.*?)^```$", path.read_text(), re.DOTALL | re.MULTILINE)
+    return [m[2] for m in fences if m[1] == info]

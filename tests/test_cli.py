@@ -69,9 +69,13 @@ def test_the_first_message_pasted_on_one_line(tmp_path: Path) -> None:
 
 
 def test_msn_dial_up_ends_with_not_applicable_and_reads_the_rest(tmp_path: Path) -> None:
-    result = chat("0x800CCC0F\nmsn dial-up\nWindows 98\n", cwd=tmp_path)
+    result = chat("0x800CCC0F\nmsn dial-up\nno\nall\nno\nno\nWindows 98\n", cwd=tmp_path)
     assert result.returncode == 0
-    assert "does not apply to you" in result.stdout
+    assert (
+        "Article Q194068 (“Err Msg: Your Server Has Unexpectedly Terminated the Connection”) does not apply to you."
+        in result.stdout
+    )
+    assert "No other article in my knowledge base fits your case." in result.stdout
     assert "Step 1" not in result.stdout
     assert "I did not use “Windows 98”" in result.stdout
 

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import fenced
 from test_cli import chat
 
 import advisor
@@ -83,3 +84,12 @@ def test_readme_transcript_example_replays(tmp_path: Path) -> None:
     result = replay(parse(example, "README.md"), LocalConversation(advisor.load()))
     assert result.ok, result.report()
     assert any(e.negated for t in parse(example, "README.md").turns for e in t.expect)
+
+
+@pytest.mark.slow
+def test_readme_exploration_figures_hold(capsys: pytest.CaptureFixture[str]) -> None:
+    from advisor import cli
+
+    [shown] = [b for b in fenced(README) if b.startswith("$ advisor check --explore")]
+    assert cli.main(["check", "--explore"]) == 0
+    assert shown == "$ advisor check --explore\n" + capsys.readouterr().out

@@ -29,7 +29,7 @@ def test_every_fact_keeps_where_it_came_from(kb: KnowledgeBase) -> None:
     assert number.derivation.premises == (("error_text", FIRST_MESSAGE),)
     symptom = known["symptom"]
     assert symptom.source == "derived"
-    assert symptom.derivation.rule == "Q194068/error-number"
+    assert symptom.derivation.rule == "error-0x800CCC0F/error-number"
     assert symptom.derivation.premises == (("error_number", "0x800CCC0F"),)
 
 

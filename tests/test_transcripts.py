@@ -265,7 +265,9 @@ def test_update_fills_in_a_transcript_of_user_lines_only(
     tmp_path: Path, kb: advisor.KnowledgeBase
 ) -> None:
     path = tmp_path / "new.chat"
-    path.write_text("# title: written by hand\n\n> 0x800CCC0F\n\n> msn dial-up\n")
+    path.write_text(
+        "# title: written by hand\n\n> 0x800CCC0F\n\n> msn dial-up\n\n> yes\n\n> norton\n"
+    )
     assert cli.main(["replay", "--update", str(path)]) == 0
     text = path.read_text()
     assert "does not apply to you" in text

@@ -1,0 +1,322 @@
+"""`advisor check`: what is wrong or doubtful in a knowledge base, without a conversation.
+
+Like the Drools verifier, it reads the rules as data: facts nobody can give, questions and
+choices nothing uses, rules and steps that can never fire, articles that can apply to the
+same facts with different advice, and patterns that match none of the sample texts.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from advisor.errors import KnowledgeBaseError
+from advisor.knowledge import Article, Condition, Item, Knowledge, Rule
+from advisor.loader import load_knowledge
+
+ANY = None  # a fact that can take any value (free text)
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str
+    line: int | None
+    severity: Literal["error", "warning"]
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.severity}[{self.code}]: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+def check(path: str | Path | None = None) -> tuple[Knowledge | None, list[Finding]]:
+    """Load and check a knowledge base; schema errors come back as findings too."""
+    try:
+        knowledge = load_knowledge(path)
+    except KnowledgeBaseError as exc:
+        return None, [Finding(p.file, p.line, "error", "schema", p.message) for p in exc.problems]
+    return knowledge, sorted(Checker(knowledge).findings())
+
+
+class Checker:
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.k = knowledge
+        self.items = {i.id: (i, a) for a in knowledge.articles.values() for i, _ in a.items()}
+        self.possible = self._possible_values()
+
+    def finding(
+        self, key: str, severity: Literal["error", "warning"], code: str, message: str
+    ) -> Finding:
+        file, line = self.k.locations.get(key, ("?", None))
+        return Finding(file, line, severity, code, message)
+
+    def findings(self) -> Iterator[Finding]:
+        yield from self._unproduced()
+        yield from self._unneeded_questions()
+        yield from self._unused_choices()
+        yield from self._never_fire()
+        yield from self._overlaps()
+        yield from self._patterns()
+
+    # -- what each fact can be ------------------------------------------------------------
+
+    def _possible_values(self) -> dict[str, set[str] | None]:
+        """Values each fact can take (None: any text); rules count only if they can fire."""
+        possible: dict[str, set[str] | None] = {}
+        for fact in self.k.facts.values():
+            if fact.question is not None:
+                possible[fact.id] = set(fact.values) if fact.values is not None else ANY
+            for pattern in fact.patterns:
+                for target, value in pattern.sets:
+                    self._add(possible, target, {value})
+                if pattern.regex is not None:
+                    for group in pattern.regex.groupindex:
+                        possible[group] = ANY
+        changed = True
+        while changed:
+            changed = False
+            for rule in self.k.rules:
+                if rule.sets and self._can_hold(rule.when, possible):
+                    for target, value in rule.sets:
+                        changed |= self._add(possible, target, {value})
+        return possible
+
+    @staticmethod
+    def _add(possible: dict[str, set[str] | None], fact: str, values: set[str]) -> bool:
+        if fact in possible and possible[fact] is ANY:
+            return False
+        known = possible.setdefault(fact, set())
+        assert known is not None
+        before = len(known)
+        known |= values
+        return len(known) > before
+
+    def _can_hold(
+        self, conditions: Iterable[Condition], possible: dict[str, set[str] | None] | None = None
+    ) -> bool:
+        possible = self.possible if possible is None else possible
+        for c in conditions:
+            if c.negated:
+                continue  # "not known to be" holds while a fact is unknown
+            values = possible.get(c.fact, set())
+            if values is not ANY and not (values & c.values):
+                return False
+        return True
+
+    # -- the checks ---------------------------------------------------------------------------
+
+    def _users(self) -> Iterator[tuple[str, tuple[Condition, ...]]]:
+        for rule in self.k.rules:
+            yield f"rule:{rule.id}", rule.when
+        for item_id, (item, _) in self.items.items():
+            yield f"item:{item_id}", item.when
+
+    def _unproduced(self) -> Iterator[Finding]:
+        for key, conditions in self._users():
+            for c in conditions:
+                if c.fact not in self.possible:
+                    severity: Literal["error", "warning"] = "warning" if c.negated else "error"
+                    yield self.finding(
+                        key,
+                        severity,
+                        "unproduced-fact",
+                        f"{key.split(':', 1)[1]} needs fact {c.fact!r}, which no question, "
+                        "pattern or rule gives",
+                    )
+
+    def _used_facts(self) -> set[str]:
+        """Facts some condition reads, with the facts they are read or derived from."""
+        used = {c.fact for _, conditions in self._users() for c in conditions}
+        changed = True
+        while changed:
+            before = len(used)
+            for rule in self.k.rules:
+                if any(f in used for f, _ in rule.sets):
+                    used |= {c.fact for c in rule.when}
+            for fact in self.k.facts.values():
+                if any(p for p in fact.patterns if set(p.produces) & used):
+                    used.add(fact.id)
+            changed = len(used) > before
+        return used
+
+    def _unneeded_questions(self) -> Iterator[Finding]:
+        used = self._used_facts()
+        for fact in self.k.facts.values():
+            if fact.question is not None and fact.id not in used:
+                yield self.finding(
+                    f"fact:{fact.id}",
+                    "warning",
+                    "unneeded-question",
+                    f"no rule or step needs the answer to {fact.id!r}",
+                )
+
+    def _unused_choices(self) -> Iterator[Finding]:
+        """A choice no condition names is the "otherwise" answer; two of them in one question
+        cannot be told apart, so they lead to the same advice."""
+        named: dict[str, set[str]] = {}
+        for _, conditions in self._users():
+            for c in conditions:
+                named.setdefault(c.fact, set()).update(c.values)
+        for fact in self.k.facts.values():
+            if fact.question is None or fact.question.kind == "text" or fact.id not in named:
+                continue
+            unnamed = [c for c in fact.question.choices if c.id not in named[fact.id]]
+            if len(unnamed) < 2:
+                continue
+            for choice in unnamed:
+                others = ", ".join(c.id for c in unnamed if c is not choice)
+                yield self.finding(
+                    f"choice:{fact.id}={choice.id}",
+                    "warning",
+                    "unused-choice",
+                    f"no condition uses choice {choice.id!r} of {fact.id!r}, so it "
+                    f"gives the same advice as {others}",
+                )
+
+    def _never_fire(self) -> Iterator[Finding]:
+        for rule in self.k.rules:
+            if not self._can_hold(rule.when) and self._produced(rule.when):
+                yield self.finding(
+                    f"rule:{rule.id}",
+                    "error",
+                    "never-fires",
+                    f"rule {rule.id} can never fire: {self._why_not(rule.when)}",
+                )
+        for article in self.k.articles.values():
+            if not any(
+                r.article == article.id and r.conclude == "applies" and self._can_hold(r.when)
+                for r in self.k.rules
+            ):
+                yield self.finding(
+                    f"article:{article.id}",
+                    "error",
+                    "never-applies",
+                    f"article {article.id} can never apply: no rule that concludes "
+                    "`applies` can fire, so none of its steps is ever shown",
+                )
+                continue
+            for item, _ in article.items():
+                reason = None
+                if not self._can_hold(item.when):
+                    reason = self._why_not(item.when) if self._produced(item.when) else None
+                else:
+                    reason = self._contradicts_ancestors(item, article)
+                if reason is not None:
+                    yield self.finding(
+                        f"item:{item.id}",
+                        "error",
+                        "never-shown",
+                        f"{item.kind} {item.id} can never be shown: {reason}",
+                    )
+
+    def _produced(self, conditions: Iterable[Condition]) -> bool:
+        """Whether every fact the conditions read is given by something (else that is the
+        finding to report, not this one)."""
+        return all(c.fact in self.possible for c in conditions)
+
+    def _why_not(self, conditions: Iterable[Condition]) -> str:
+        for c in conditions:
+            values = self.possible.get(c.fact, set())
+            if not c.negated and values is not ANY and not (values & c.values):
+                given = ", ".join(sorted(values)) or "no value"
+                return (
+                    f"{c.fact} is one of {', '.join(sorted(c.values))}, but it can only be {given}"
+                )
+        return "its conditions cannot hold together"
+
+    def _contradicts_ancestors(self, item: Item, article: Article) -> str | None:
+        parents = {i.id: p for i, p in article.items()}
+        ancestor = parents[item.id]
+        while ancestor is not None:
+            for mine, theirs in itertools.product(item.when, ancestor.when):
+                if mine.fact == theirs.fact and not _compatible(mine, theirs):
+                    return (
+                        f"it needs {mine.fact} {_show(mine)}, inside {ancestor.id} "
+                        f"that needs {_show(theirs)}"
+                    )
+            ancestor = parents[ancestor.id]
+        return None
+
+    def _overlaps(self) -> Iterator[Finding]:
+        applies: dict[str, list[Rule]] = {}
+        for rule in self.k.rules:
+            if rule.conclude == "applies" and self._can_hold(rule.when):
+                applies.setdefault(rule.article, []).append(rule)
+        for a, b in itertools.combinations(applies, 2):
+            if self._ranked(a, b):
+                continue
+            for ra, rb in itertools.product(applies[a], applies[b]):
+                if all(_compatible(x, y) for x in ra.when for y in rb.when if x.fact == y.fact):
+                    yield self.finding(
+                        f"article:{b}",
+                        "error",
+                        "overlap",
+                        f"articles {a} and {b} can both apply to the same facts ({ra.id}, {rb.id}) "
+                        f"with different advice: make their conditions exclusive, or say which "
+                        f"one takes_precedence_over the other",
+                    )
+                    break
+
+    def _ranked(self, a: str, b: str) -> bool:
+        order = self.k.precedence
+        articles = self.k.articles
+        above = {x: set(articles[x].takes_precedence_over) for x in order}
+        for x in order:  # the closure, in precedence order
+            for y in list(above[x]):
+                above[x] |= above.get(y, set())
+        return b in above[a] or a in above[b]
+
+    def _patterns(self) -> Iterator[Finding]:
+        for fact in self.k.facts.values():
+            if fact.question is None or fact.question.kind != "text":
+                continue
+            samples = self.k.samples(fact.id)
+            if not samples:
+                yield self.finding(
+                    f"fact:{fact.id}",
+                    "warning",
+                    "no-samples",
+                    f"text question {fact.id!r} has no sample texts to test its patterns on",
+                )
+                continue
+            for pattern in fact.patterns:
+                if not any(pattern.matches(s) for s in samples):
+                    yield self.finding(
+                        f"pattern:{pattern.id}",
+                        "warning",
+                        "pattern-matches-no-sample",
+                        f"pattern {pattern.id} matches none of the {len(samples)} sample texts",
+                    )
+
+
+def _compatible(x: Condition, y: Condition) -> bool:
+    """Whether some value of one fact meets both conditions."""
+    if x.negated and y.negated:
+        return True
+    if x.negated or y.negated:
+        positive, negative = (y, x) if x.negated else (x, y)
+        return bool(positive.values - negative.values)
+    return bool(x.values & y.values)
+
+
+def _show(c: Condition) -> str:
+    return ("not " if c.negated else "") + "/".join(sorted(c.values))
+
+
+def exit_status(findings: list[Finding]) -> int:
+    if any(f.severity == "error" for f in findings):
+        return 2
+    return 1 if findings else 0
