@@ -30,7 +30,7 @@ CONVERSATIONS = [
         "no",
     ],
     ["The TCP/IP connection was unexpectedly terminated by your mail server.", "lan", "other"],
-    ["0x800CCC0F", "msn dial-up"],
+    ["0x800CCC0F", "msn dial-up", "no", "large"],
 ]
 
 
