@@ -125,7 +125,7 @@ class Api:
         unknown = sorted(set(body) - _MESSAGE_FIELDS)
         if unknown:
             raise ApiError("invalid_request", f"Unknown fields: {', '.join(unknown)}.")
-        if ("text" in body) == ("choice" in body):
+        if (body.get("text") is None) == (body.get("choice") is None):
             raise ApiError("invalid_request", "Send exactly one of `text` and `choice`.")
         text, choice, message_id = (
             _string(body, f) for f in ("text", "choice", "client_message_id")

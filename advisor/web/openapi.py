@@ -262,7 +262,8 @@ def document() -> Schema:
             "title": "advisor",
             "version": __version__,
             "description": "Troubleshoot e-mail errors in a conversation. Errors are "
-            '`{"error": {"code", "message"}}` with a stable code.',
+            '`{"error": {"code", "message"}}` with a stable code: '
+            + "; ".join(f"`{code}` ({status}): {why}" for code, (status, why) in ERRORS.items()),
         },
         "paths": PATHS,
         "components": {
