@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp
 from advisor import KnowledgeBase
 from advisor.web import Settings, create_app
 from advisor.web.conversations import Conversations
+from advisor.web.errors import ERRORS
 from advisor.web.stores import Busy, SQLiteStore, StoreError
 
 
@@ -162,3 +164,9 @@ def test_the_app_mounts_inside_a_portal(settings: Settings, kb: KnowledgeBase) -
         assert client.get("/support/advisor/widget.js").status_code == 200
         page = client.get("/support/advisor/")
         assert 'src="widget.js"' in page.text  # relative: it works under any prefix
+
+
+def test_the_readme_documents_every_error_code() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for code, (status, _) in ERRORS.items():
+        assert re.search(rf"^\| {status} \| [^|]*`{code}`", readme, re.MULTILINE), code

@@ -73,7 +73,9 @@ class Conversations:
         self.store.create(record)
         return {"conversation_id": conversation_id, "token": token, "reply": reply}
 
-    def send(self, conversation_id: str, token: str | None, said: Said) -> tuple[Any, bool]:
+    def send(
+        self, conversation_id: str, token: str | None, said: Said
+    ) -> tuple[dict[str, Any], bool]:
         """The reply to `said`, and whether it is the reply to an earlier try of it."""
         self.check(conversation_id, token)
         with self.store.locked(conversation_id) as slot:
@@ -132,6 +134,10 @@ class Conversations:
     # -- who may talk to a conversation ------------------------------------------------
 
     def check(self, conversation_id: str, token: str | None) -> None:
+        """Refuse a missing or malformed token (401), or another conversation's (403).
+
+        Nothing is read from the store for this, so it is done before anything else.
+        """
         match = _TOKEN.fullmatch(token or "")
         if match is None:
             raise ApiError(
@@ -170,7 +176,7 @@ class Conversations:
             ) from exc
 
     @staticmethod
-    def _earlier(record: Record, said: Said) -> Any:
+    def _earlier(record: Record, said: Said) -> dict[str, Any] | None:
         """The reply already given to this message, when it is a retry."""
         if said.client_message_id is None:
             return None
@@ -181,7 +187,8 @@ class Conversations:
                         "client_message_id_reused",
                         "This client_message_id was sent before with another message.",
                     )
-                return turn["reply"]
+                reply: dict[str, Any] = turn["reply"]
+                return reply
         return None
 
     @staticmethod
