@@ -10,11 +10,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
+
 from advisor import __version__, chat, check, explore, replay
 from advisor.errors import KnowledgeBaseError
 from advisor.knowledgebase import KnowledgeBase, load
 from advisor.terminal import Terminal
 from advisor.transcript import Recorder
+from advisor.web.client import HttpConversation, RemoteError
+from advisor.web.server import serve
+from advisor.web.settings import Settings
+from advisor.web.stores import StoreError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,6 +60,64 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="list the knowledge each transcript reaches; a gap fails",
     )
 
+    p.add_argument(
+        "--url",
+        metavar="URL",
+        help="replay against a running `advisor serve` at URL instead of in this process "
+        "(--coverage is local only: it reads the engine's conclusions)",
+    )
+
+    p = commands.add_parser("serve", help="serve the JSON API, the web widget and a demo page")
+    _rules_option(p)
+    defaults = Settings()
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    p.add_argument(
+        "--port", type=int, default=8000, help="port (default: %(default)s; 0 picks a free one)"
+    )
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default: %(default)s)")
+    p.add_argument(
+        "--store",
+        default=defaults.store,
+        help="sqlite:PATH (one machine) or redis://HOST:PORT/DB (several); default: %(default)s",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=defaults.idle_timeout,
+        metavar="SECONDS",
+        help="remove a conversation idle this long (default: %(default)s)",
+    )
+    p.add_argument(
+        "--rate-limit",
+        type=int,
+        default=defaults.rate_limit,
+        metavar="N",
+        help="requests per minute and client address; 0 for none (default: %(default)s)",
+    )
+    p.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a page origin allowed to call the API, e.g. https://support.example.com "
+        "(repeat for more; * for any; default: none)",
+    )
+    p.add_argument(
+        "--max-body",
+        type=int,
+        default=defaults.max_body,
+        metavar="BYTES",
+        help="largest request body (default: %(default)s)",
+    )
+    p.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="proxies trusted for X-Forwarded-For (uvicorn's; default: 127.0.0.1)",
+    )
+    p.add_argument("--log-level", default="info", help="uvicorn's log level (default: info)")
+
     p = commands.add_parser("check", help="check a knowledge base without a conversation")
     p.add_argument("rules", nargs="?", metavar="DIR", help="rule files (default: bundled)")
     p.add_argument(
@@ -64,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--format", choices=["text", "json"], default="text")
 
     args = parser.parse_args(argv)
+    if args.command == "replay" and args.url and args.coverage:
+        parser.error("--coverage is local only: it cannot be measured with --url")
+    if args.command == "serve":
+        return _serve(args)
     for stream in (sys.stdin, sys.stdout):
         # A pasted byte that is not UTF-8 must not end the conversation.
         if isinstance(stream, io.TextIOWrapper):
@@ -111,13 +179,47 @@ def _replay(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     if not paths:
         print("advisor: no transcripts found", file=sys.stderr)
         return 2
-    return replay.run(
-        paths,
-        lambda: replay.LocalConversation(kb),
-        sys.stdout,
-        fix=args.update,
-        knowledge_coverage=kb if args.coverage else None,
+    if args.url is None:
+        return replay.run(
+            paths,
+            lambda: replay.LocalConversation(kb),
+            sys.stdout,
+            fix=args.update,
+            knowledge_coverage=kb if args.coverage else None,
+        )
+    with httpx.Client(timeout=30) as client:
+        try:
+            return replay.run(
+                paths, lambda: HttpConversation(client, args.url), sys.stdout, fix=args.update
+            )
+        except (httpx.HTTPError, RemoteError) as exc:
+            print(f"advisor: {args.url}: {exc}", file=sys.stderr)
+            return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = Settings(
+        store=args.store,
+        rules=args.rules,
+        idle_timeout=args.idle_timeout,
+        max_body=args.max_body,
+        rate_limit=args.rate_limit,
+        cors_origins=tuple(args.cors_origin),
     )
+    try:
+        return serve(
+            settings,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            forwarded_allow_ips=args.forwarded_allow_ips,
+            log_level=args.log_level,
+        )
+    except KnowledgeBaseError as exc:
+        _problems(exc)
+    except (StoreError, OSError) as exc:
+        print(f"advisor: {exc}", file=sys.stderr)
+    return 2
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -149,10 +251,14 @@ def _load(path: str | None) -> KnowledgeBase | None:
     try:
         return load(path)
     except KnowledgeBaseError as exc:
-        print("advisor: the knowledge base has problems:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+        _problems(exc)
         return None
+
+
+def _problems(exc: KnowledgeBaseError) -> None:
+    print("advisor: the knowledge base has problems:", file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -2,15 +2,20 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
 
 import advisor
 from advisor import KnowledgeBase, Reply, Session
+
+if TYPE_CHECKING:
+    from servers import Server
 
 # The two messages exactly as the article prints them (wrapped and indented).
 FIRST_MESSAGE = """\
@@ -54,6 +59,36 @@ def write_rules(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return write
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server for the session, on a free loopback port."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server; CI does)")
+    from servers import start_redis  # it imports test_cli, which imports this module
+
+    process, url = start_redis(tmp_path_factory.mktemp("redis"))
+    yield url
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Start `advisor serve` processes (in tmp_path, or `folder=`); all stop at the end."""
+    from servers import Server
+
+    servers: list[Server] = []
+
+    def start(*args: str, folder: Path | None = None) -> Server:
+        server = Server(list(args), folder or tmp_path)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 # Hypothesis: a bounded run by default (CI), many more examples with

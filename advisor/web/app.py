@@ -1,0 +1,217 @@
+"""The ASGI application: routes, request checks, and the widget's files.
+
+Each endpoint checks the request, then hands one call to `Conversations` in a worker
+thread (the engine and the stores are synchronous). `create_app` builds the whole service;
+a portal can mount it under a path of its own ASGI application.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
+from advisor import __version__
+from advisor.explain import Explanation
+from advisor.knowledgebase import KnowledgeBase, load
+from advisor.session import Session
+from advisor.web import openapi
+from advisor.web.conversations import Conversations, Said
+from advisor.web.errors import ApiError
+from advisor.web.middleware import CatchAll, Cors, RateLimit
+from advisor.web.responses import DEMO_CSP, StaticFile, error_response, json_response
+from advisor.web.settings import Settings
+from advisor.web.stores import open_store
+
+# The widget's files are loaded by pages of other origins (the portals).
+_EMBEDDABLE = {"Cross-Origin-Resource-Policy": "cross-origin"}
+_DEMO = {"Content-Security-Policy": DEMO_CSP, "X-Frame-Options": "DENY"}
+_MESSAGE_FIELDS = {"text", "choice", "client_message_id"}
+_MAX_CLIENT_MESSAGE_ID = 200
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+class Api:
+    """The endpoints under /v1, and /healthz."""
+
+    def __init__(self, conversations: Conversations, settings: Settings) -> None:
+        self.conversations = conversations
+        self.settings = settings
+
+    async def create(self, request: Request) -> Response:
+        body = await self._body(request, required=False)
+        if body not in (None, {}):
+            raise ApiError("invalid_request", "A new conversation takes no fields: send {}.")
+        created = await run_in_threadpool(self.conversations.create)
+        location = request.url_for("conversation", conversation_id=created["conversation_id"])
+        return json_response(created, 201, {"Location": location.path})
+
+    async def message(self, request: Request) -> Response:
+        conversation_id, token = request.path_params["conversation_id"], _bearer(request)
+        self.conversations.check(conversation_id, token)
+        said = self._said(await self._body(request, required=True))
+        reply, replayed = await run_in_threadpool(
+            self.conversations.send, conversation_id, token, said
+        )
+        return json_response(reply, headers={"Idempotent-Replayed": "true"} if replayed else None)
+
+    async def show(self, request: Request) -> Response:
+        data = await run_in_threadpool(
+            self.conversations.show, request.path_params["conversation_id"], _bearer(request)
+        )
+        return json_response(data)
+
+    def explanation(self, how: Callable[[Request, Session], Explanation]) -> Endpoint:
+        """An endpoint that answers with `how(request, session)` for the conversation."""
+
+        async def explain(request: Request) -> Response:
+            data = await run_in_threadpool(
+                self.conversations.explain,
+                request.path_params["conversation_id"],
+                _bearer(request),
+                functools.partial(how, request),
+            )
+            return json_response(data)
+
+        return explain
+
+    async def health(self, request: Request) -> Response:
+        await run_in_threadpool(self.conversations.store.ping)
+        return json_response({"status": "ok", "version": __version__})
+
+    # -- the request body ----------------------------------------------------------------
+
+    async def _body(self, request: Request, *, required: bool) -> Any:
+        limit = self.settings.max_body
+        too_large = ApiError("body_too_large", f"The body is over {limit} bytes.")
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            raise too_large
+        raw = bytearray()
+        async for chunk in request.stream():  # a chunked body has no length to check first
+            raw += chunk
+            if len(raw) > limit:
+                raise too_large
+        if not raw and not required:
+            return None
+        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise ApiError("unsupported_media_type", "Send the body as application/json.")
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError) as exc:
+            raise ApiError("invalid_json", f"The body is not JSON: {exc}") from None
+
+    def _said(self, body: Any) -> Said:
+        if not isinstance(body, dict):
+            raise ApiError("invalid_request", 'Send an object: {"text": ...} or {"choice": ...}.')
+        unknown = sorted(set(body) - _MESSAGE_FIELDS)
+        if unknown:
+            raise ApiError("invalid_request", f"Unknown fields: {', '.join(unknown)}.")
+        if (body.get("text") is None) == (body.get("choice") is None):
+            raise ApiError("invalid_request", "Send exactly one of `text` and `choice`.")
+        text, choice, message_id = (
+            _string(body, f) for f in ("text", "choice", "client_message_id")
+        )
+        if text is not None and len(text.encode()) > self.settings.max_text:
+            raise ApiError("text_too_long", f"`text` is over {self.settings.max_text} bytes.")
+        if message_id is not None and not 0 < len(message_id) <= _MAX_CLIENT_MESSAGE_ID:
+            raise ApiError(
+                "invalid_request",
+                f"`client_message_id` has 1 to {_MAX_CLIENT_MESSAGE_ID} characters.",
+            )
+        return Said(text, choice, message_id)
+
+
+def _string(body: dict[str, Any], field: str) -> str | None:
+    value = body.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ApiError("invalid_request", f"`{field}` is a string.")
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # JSON can carry a lone surrogate; nothing can store it
+        raise ApiError("invalid_request", f"`{field}` is not valid Unicode.") from None
+    return value
+
+
+def _how(request: Request, session: Session) -> Explanation:
+    return session.how(request.query_params.get("target") or None)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 and 405, in the API's error shape."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        message = f"{request.method} is not allowed here."
+        return error_response(ApiError("method_not_allowed", message, exc.headers))
+    return error_response(ApiError("not_found", f"Nothing at {request.url.path}."))
+
+
+def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = None) -> Starlette:
+    """The whole service: API, OpenAPI document, widget and demo page."""
+    settings = settings or Settings()
+    kb = kb or load(settings.rules)
+    store = open_store(
+        settings.store, idle_timeout=settings.idle_timeout, lock_wait=settings.lock_wait
+    )
+    api = Api(Conversations(kb, store, settings), settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Compile the rules and build a first engine before the first person waits for it.
+        await run_in_threadpool(kb.infer, [])
+        yield
+        store.close()
+
+    document = openapi.document()
+
+    async def openapi_json(request: Request) -> Response:
+        return json_response(document)
+
+    one = "/conversations/{conversation_id}"
+    v1 = [
+        Route("/conversations", api.create, methods=["POST"]),
+        Route(one, api.show, methods=["GET"], name="conversation"),
+        Route(f"{one}/messages", api.message, methods=["POST"]),
+        Route(f"{one}/why", api.explanation(lambda _, s: s.why()), methods=["GET"]),
+        Route(f"{one}/how", api.explanation(_how), methods=["GET"]),
+        Route(f"{one}/facts", api.explanation(lambda _, s: s.facts()), methods=["GET"]),
+    ]
+    limit = Middleware(
+        RateLimit, store=store, limit=settings.rate_limit, window=settings.rate_window
+    )
+    routes = [
+        Route("/", StaticFile("demo.html", "text/html", _DEMO).endpoint),
+        Route("/widget.js", StaticFile("widget.js", "text/javascript", _EMBEDDABLE).endpoint),
+        Route("/widget.css", StaticFile("widget.css", "text/css", _EMBEDDABLE).endpoint),
+        Route("/healthz", api.health, methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Mount("/v1", routes=v1, middleware=[limit]),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(Cors, origins=settings.cors_origins), Middleware(CatchAll)],
+        exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    return app

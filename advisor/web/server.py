@@ -1,0 +1,66 @@
+"""`advisor serve`: the application on uvicorn, in one process or several.
+
+The socket is bound here, before uvicorn starts, so that `--port 0` can report the port it
+got, and so that several worker processes share one listening socket.
+"""
+
+from __future__ import annotations
+
+import functools
+import socket
+import sys
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+from advisor.web.app import create_app
+from advisor.web.settings import Settings
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    forwarded_allow_ips: str | None,
+    log_level: str,
+) -> int:
+    # Built once here even with several workers: a wrong store or broken rules fail now,
+    # with their message, rather than in every worker.
+    app = create_app(settings)
+    sock = _bind(host, port)
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"advisor: serving on http://{shown}:{bound}/ (store {settings.store})", flush=True)
+    config = uvicorn.Config(
+        # Each worker process builds its own application (and engines, and store clients).
+        functools.partial(create_app, settings) if workers > 1 else app,
+        factory=workers > 1,
+        workers=workers,
+        forwarded_allow_ips=forwarded_allow_ips,
+        log_level=log_level,
+        server_header=False,
+    )
+    if workers > 1:
+        app.state.store.close()  # the workers open their own
+    try:
+        if workers > 1:
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    sys.stdout.flush()
+    return 0

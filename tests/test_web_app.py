@@ -1,0 +1,172 @@
+"""The ASGI application in this process: the rarer errors, and mounting it in a portal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
+
+from advisor import KnowledgeBase
+from advisor.web import Settings, create_app
+from advisor.web.conversations import Conversations
+from advisor.web.errors import ERRORS
+from advisor.web.stores import Busy, SQLiteStore, StoreError
+
+
+class InProcess:
+    """Requests to an ASGI application in this process, one event loop each."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    def request(self, method: str, url: str, **options: Any) -> httpx.Response:
+        async def send() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                return await client.request(method, url, **options)
+
+        return asyncio.run(send())
+
+    def get(self, url: str, **options: Any) -> httpx.Response:
+        return self.request("GET", url, **options)
+
+    def post(self, url: str, **options: Any) -> httpx.Response:
+        return self.request("POST", url, **options)
+
+
+def app_client(settings: Settings, kb: KnowledgeBase, mount: str = "") -> Iterator[InProcess]:
+    app = create_app(settings, kb=kb)
+    try:
+        if not mount:
+            yield InProcess(app)
+            return
+
+        async def home(request: Request) -> PlainTextResponse:
+            return PlainTextResponse("portal home")
+
+        yield InProcess(Starlette(routes=[Route("/", home), Mount(mount, app=app)]))
+    finally:
+        app.state.store.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(store=f"sqlite:{tmp_path / 'app.sqlite3'}", max_turns=3)
+
+
+@pytest.fixture
+def client(settings: Settings, kb: KnowledgeBase) -> Iterator[InProcess]:
+    yield from app_client(settings, kb)
+
+
+def start(client: InProcess, prefix: str = "") -> tuple[str, dict[str, str]]:
+    created = client.post(f"{prefix}/v1/conversations", json={}).json()
+    return created["conversation_id"], {"Authorization": f"Bearer {created['token']}"}
+
+
+def error(response: Any) -> tuple[int, str]:
+    assert "Traceback" not in response.text
+    return response.status_code, response.json()["error"]["code"]
+
+
+def test_a_conversation_has_a_limit_of_turns(client: InProcess) -> None:
+    conversation_id, auth = start(client)
+    path = f"/v1/conversations/{conversation_id}/messages"
+    for _ in range(3):
+        assert client.post(path, json={"text": "/why"}, headers=auth).status_code == 200
+    assert error(client.post(path, json={"text": "/why"}, headers=auth)) == (
+        409,
+        "conversation_full",
+    )
+
+
+def test_a_state_saved_with_other_rules_is_409(
+    client: InProcess, settings: Settings, kb: KnowledgeBase
+) -> None:
+    conversation_id, auth = start(client)
+    store = SQLiteStore(settings.store.removeprefix("sqlite:"), idle_timeout=60, lock_wait=1)
+    with store.locked(conversation_id) as slot:
+        assert slot.record is not None
+        slot.record.state = {"format": 99, "answers": []}
+        slot.save(slot.record)
+    store.close()
+    response = client.get(f"/v1/conversations/{conversation_id}", headers=auth)
+    assert error(response) == (409, "stale_conversation")
+    assert "format" in response.json()["error"]["message"]
+
+
+def test_an_unexpected_error_is_logged_and_answered_without_details(
+    client: InProcess, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(self: Conversations) -> None:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(Conversations, "create", broken)
+    with caplog.at_level(logging.ERROR, logger="advisor.web"):
+        response = client.post("/v1/conversations", json={})
+    assert error(response) == (500, "internal_error")
+    assert "secret detail" not in response.text
+    assert "secret detail" in caplog.text and "Traceback" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [(Busy("held"), (503, "busy")), (StoreError("down"), (503, "store_unavailable"))],
+)
+def test_store_failures_are_503_with_retry_after(
+    client: InProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: Exception,
+    expected: tuple[int, str],
+) -> None:
+    conversation_id, auth = start(client)
+
+    def fail(*args: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(SQLiteStore, "locked", fail)
+    monkeypatch.setattr(SQLiteStore, "ping", fail)
+    path = f"/v1/conversations/{conversation_id}/messages"
+    response = client.post(path, json={"text": "hi"}, headers=auth)
+    assert error(response) == expected
+    assert response.headers["retry-after"] == "1"
+    assert client.get("/healthz").status_code == 503
+
+
+def test_cors_can_allow_any_origin(tmp_path: Path, kb: KnowledgeBase) -> None:
+    settings = Settings(store=f"sqlite:{tmp_path / 'any.sqlite3'}", cors_origins=("*",))
+    for client in app_client(settings, kb):
+        response = client.post("/v1/conversations", headers={"Origin": "https://a.example"})
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_the_app_mounts_inside_a_portal(settings: Settings, kb: KnowledgeBase) -> None:
+    for client in app_client(settings, kb, mount="/support/advisor"):
+        assert client.get("/").text == "portal home"
+        response = client.post("/support/advisor/v1/conversations", json={})
+        assert response.status_code == 201
+        location = f"/support/advisor/v1/conversations/{response.json()['conversation_id']}"
+        assert response.headers["location"] == location
+        token = response.json()["token"]
+        shown = client.get(location, headers={"Authorization": f"Bearer {token}"})
+        assert shown.json()["turns"][0]["reply"]["question"]["id"] == "error_text"
+        assert client.get("/support/advisor/widget.js").status_code == 200
+        page = client.get("/support/advisor/")
+        assert 'src="widget.js"' in page.text  # relative: it works under any prefix
+
+
+def test_the_readme_documents_every_error_code() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for code, (status, _) in ERRORS.items():
+        assert re.search(rf"^\| {status} \| [^|]*`{code}`", readme, re.MULTILINE), code

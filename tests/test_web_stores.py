@@ -1,0 +1,166 @@
+"""The conversation stores, SQLite and a real Redis, behind one interface."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from servers import free_port
+
+from advisor.web.stores import Busy, Record, Store, StoreError, open_store
+
+Open = Callable[..., Store]
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def open_one(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Open]:
+    """Open stores on one shared place (as several processes would); all closed at the end."""
+    url = f"sqlite:{tmp_path / 'store.sqlite3'}"
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_url")
+    opened: list[Store] = []
+
+    def open_(idle_timeout: float = 60, lock_wait: float = 5) -> Store:
+        store = open_store(url, idle_timeout=idle_timeout, lock_wait=lock_wait)
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        store.close()
+
+
+def record(**changes: object) -> Record:
+    now = time.time()
+    fields: dict[str, object] = {
+        "id": uuid.uuid4().hex,
+        "token_hash": "h",
+        "state": {"format": 1, "answers": []},
+        "turns": [],
+        "created": now,
+        "updated": now,
+    }
+    return Record(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+def test_a_record_is_stored_loaded_and_changed_under_its_lock(open_one: Open) -> None:
+    store = open_one()
+    kept = record(turns=[{"sent": None, "reply": {"messages": []}, "at": 1.0}])
+    store.create(kept)
+    assert store.load(kept.id) == kept
+    with store.locked(kept.id) as slot:
+        assert slot.record == kept
+        changed = record(id=kept.id, state={"format": 1, "answers": [{"fact": "x"}]})
+        slot.save(changed)
+    assert store.load(kept.id) == changed
+    assert store.load("unknown") is None
+    with store.locked("unknown") as slot:
+        assert slot.record is None
+
+
+def test_an_error_inside_the_lock_saves_nothing(open_one: Open) -> None:
+    store = open_one()
+    kept = record()
+    store.create(kept)
+
+    def fail_inside() -> None:
+        with store.locked(kept.id) as slot:
+            slot.save(record(id=kept.id, state={"changed": True}))
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fail_inside()
+    assert store.load(kept.id) == kept
+
+
+def test_turns_of_one_conversation_never_interleave(open_one: Open) -> None:
+    # Two stores on the same place stand for two processes; each of their threads adds one
+    # turn at a time. A lost update would lose a turn.
+    first, second = open_one(), open_one()
+    kept = record()
+    first.create(kept)
+
+    def add_turns(store: Store) -> None:
+        for _ in range(25):
+            with store.locked(kept.id) as slot:
+                assert slot.record is not None
+                slot.record.turns.append({"n": len(slot.record.turns)})
+                time.sleep(0.001)  # widen the window a missing lock would leave open
+                slot.save(slot.record)
+
+    threads = [threading.Thread(target=add_turns, args=(s,)) for s in (first, second) * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    loaded = second.load(kept.id)
+    assert loaded is not None
+    assert [t["n"] for t in loaded.turns] == list(range(100))
+
+
+def test_a_turn_waits_for_the_lock_only_so_long(open_one: Open) -> None:
+    holder, waiter = open_one(), open_one(lock_wait=0.2)
+    kept = record()
+    holder.create(kept)
+    with holder.locked(kept.id):
+        started = time.monotonic()
+        with pytest.raises(Busy), waiter.locked(kept.id):
+            pass
+        assert time.monotonic() - started < 5
+
+
+def test_idle_conversations_are_removed(open_one: Open) -> None:
+    store = open_one(idle_timeout=0.3)
+    old, fresh = record(), record()
+    store.create(old)
+    time.sleep(0.2)
+    store.create(fresh)
+    with store.locked(fresh.id) as slot:  # a turn keeps a conversation alive
+        assert slot.record is not None
+        slot.record.updated = time.time()
+        slot.save(slot.record)
+    time.sleep(0.2)
+    assert store.load(old.id) is None
+    assert store.load(fresh.id) is not None
+    time.sleep(0.4)
+    assert store.load(fresh.id) is None
+
+
+def test_the_rate_limit_counts_each_client_across_stores(open_one: Open) -> None:
+    first, second = open_one(), open_one()
+    client = uuid.uuid4().hex
+    window = 30.0
+    results = [s.hit(client, 3, window) for s in (first, second, first, second)]
+    assert results[:3] == [None, None, None]
+    wait = results[3]
+    assert wait is not None and 0 < wait <= window
+    assert first.hit(uuid.uuid4().hex, 3, window) is None
+
+
+def test_sqlite_rows_of_expired_conversations_are_deleted(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:{tmp_path / 's.sqlite3'}", idle_timeout=0.1, lock_wait=1)
+    try:
+        store.create(record())
+        time.sleep(0.2)
+        store.create(record())  # purges what expired
+        with sqlite3.connect(tmp_path / "s.sqlite3") as db:
+            assert db.execute("SELECT count(*) FROM conversations").fetchone() == (1,)
+        db.close()
+    finally:
+        store.close()
+
+
+def test_unknown_or_unreachable_stores_are_store_errors(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="unknown store"):
+        open_store("postgres://x", idle_timeout=1, lock_wait=1)
+    with pytest.raises(StoreError, match="needs a file"):
+        open_store("sqlite:", idle_timeout=1, lock_wait=1)
+    with pytest.raises(StoreError, match="Redis at"):
+        open_store(f"redis://127.0.0.1:{free_port()}/0", idle_timeout=1, lock_wait=1)
+    with pytest.raises(StoreError):
+        open_store(f"sqlite:{tmp_path / 'missing' / 'x.sqlite3'}", idle_timeout=1, lock_wait=1)
