@@ -87,37 +87,25 @@ class Explainer:
     # -- why --------------------------------------------------------------------------------
 
     def why(self, fact: str) -> Explanation:
-        """The rules waiting for `fact`, then the rules waiting for what those give, and so on
-        up to the articles and steps they decide."""
+        """The rules and patterns waiting for `fact`, then what waits for what they give, and
+        so on up to the articles and steps they decide."""
         question = self.k.facts[fact].question
         asked = question.text if question is not None else self.k.facts[fact].describe
+        paths = [g.path for g in self.inf.goals if g.fact == fact]
         reasons: list[str] = []
         seen: set[str] = set()
-        wanted = {fact}
-        while wanted:
-            rules = [r for g, r in self.inf.goals if g in wanted and r not in seen]
-            seen.update(rules)
-            patterns = [r for r in dict.fromkeys(rules) if r in self.patterns]
+        for depth in range(max(map(len, paths), default=0)):
+            level = [p[depth] for p in paths if len(p) > depth and p[depth] not in seen]
+            level = list(dict.fromkeys(level))
+            seen.update(level)
+            patterns = [r for r in level if r in self.patterns]
             if patterns:
-                read = dict.fromkeys(f for p in patterns for f in self._produces(p))
+                read = dict.fromkeys(f for r in patterns for f in self.patterns[r].produces)
                 names = ", ".join(self.k.facts[f].describe for f in read)
                 reasons.append(f"I read {names} from your answer ({_plural('pattern', patterns)})")
-            reasons.extend(
-                self.rule_sentence(r) for r in dict.fromkeys(rules) if r not in self.patterns
-            )
-            wanted = {f for r in rules for f in self._produces(r)}
+            reasons.extend(self.rule_sentence(r) for r in level if r not in self.patterns)
         title = f"Why I ask “{asked}”:"
         return Explanation(title, tuple(reasons) or ("no rule needs the answer any more",))
-
-    def _produces(self, rule_id: str) -> list[str]:
-        """The facts a rule or pattern gives that some rule is waiting for."""
-        if rule_id in self.patterns:
-            made = self.patterns[rule_id].produces
-        else:
-            rule = self.rules.get(rule_id)
-            made = tuple(f for f, _ in rule.sets) if rule is not None else ()
-        goals = {g for g, _ in self.inf.goals}
-        return [f for f in made if f in goals]
 
     # -- how --------------------------------------------------------------------------------
 

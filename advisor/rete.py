@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import collections.abc
 import logging
+from collections.abc import Callable
 from typing import Any
 
 for _name in collections.abc.__all__:
@@ -39,13 +40,18 @@ from experta import (  # noqa: E402
     Rule,
 )
 from experta.matchers import ReteMatcher  # noqa: E402
+from experta.matchers.rete.nodes import ConflictSetNode  # noqa: E402
 from experta.strategies import DepthStrategy  # noqa: E402
 
 for _handler in list(_root.handlers):
     if _handler not in _handlers_before:
         _root.removeHandler(_handler)
 
-__all__ = ["AS", "MATCH", "NOT", "BaseEngine", "Fact", "P", "Rule", "experta"]
+__all__ = ["AS", "MATCH", "NOT", "PASSIVE", "BaseEngine", "Fact", "P", "Rule", "experta"]
+
+# The salience of rules that never fire: their activations stand for something awaited,
+# and `BaseEngine.run` stops when only they are left.
+PASSIVE = -1
 
 
 class _Strategy(DepthStrategy):  # type: ignore[misc]
@@ -55,18 +61,77 @@ class _Strategy(DepthStrategy):  # type: ignore[misc]
 
 
 class _Matcher(ReteMatcher):  # type: ignore[misc]
+    """experta's Rete matcher, with the work per change kept to the nodes it touches.
+
+    experta asks every conflict-set node of the network for new activations after every
+    firing, and resets a node once for every path that leads to it; both grow with the
+    number of rules. Here the network, which never changes once built, is walked once:
+    each node is reset once, and only the conflict-set nodes a change reached are asked.
+    """
+
     def __init__(self, engine: Any) -> None:
         super().__init__(engine)
-        # The network never changes after it is built, so its conflict-set nodes are found
-        # once, here, instead of through experta's one-slot cache shared by all engines.
-        self._nodes = ReteMatcher._get_conflict_set_nodes.__wrapped__(self)
+        self._dirty: dict[Any, None] = {}  # conflict-set nodes a token reached, in order
+        self._nodes: list[Any] = []
+        seen: set[int] = set()
+        todo = [self.root_node]
+        while todo:
+            node = todo.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            self._nodes.append(node)
+            todo.extend(child.node for child in node.children)
+            if isinstance(node, ConflictSetNode):
+                node._activate = self._marking(node, node._activate)
 
-    def _get_conflict_set_nodes(self) -> tuple[Any, ...]:
-        return self._nodes  # type: ignore[no-any-return]
+    def _marking(self, node: Any, activate: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def marked(token: Any) -> Any:
+            self._dirty[node] = None
+            return activate(token)
+
+        return marked
+
+    def changes(self, adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
+        for fact in deleting or ():
+            self.root_node.remove(fact)
+        for fact in adding or ():
+            self.root_node.add(fact)
+        added: list[Any] = []
+        removed: list[Any] = []
+        dirty, self._dirty = self._dirty, {}
+        for node in dirty:
+            now_added, now_removed = node.get_activations()
+            added.extend(now_added)
+            removed.extend(now_removed)
+        return added, removed
+
+    def reset(self) -> None:
+        for node in self._nodes:
+            node._reset()
+        for node in self._dirty:
+            node.get_activations()  # drop what a reset makes stale
+        self._dirty = {}
 
 
 class BaseEngine(KnowledgeEngine):  # type: ignore[misc]
-    """A KnowledgeEngine without experta's process-wide caches."""
+    """A KnowledgeEngine without experta's process-wide caches, and a quieter `run`."""
 
     __strategy__ = _Strategy
     __matcher__ = _Matcher
+
+    def run(self, steps: float = float("inf")) -> None:
+        """experta's loop, less its watcher logging (which formats every firing whether or
+        not anybody listens), stopping when only passive activations are left."""
+        self.running = True
+        while steps > 0 and self.running:
+            added, removed = self.get_activations()
+            self.strategy.update_agenda(self.agenda, added, removed)
+            pending = self.agenda.activations
+            if not pending or pending[-1].rule.salience <= PASSIVE:
+                break
+            activation = pending.pop()
+            steps -= 1
+            context = {k: v for k, v in activation.context.items() if not k.startswith("__")}
+            activation.rule(self, **context)
+        self.running = False

@@ -11,41 +11,32 @@ of one article by the order of its conditions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from advisor.knowledge import Item, Knowledge, Pattern, Rule
+from advisor.knowledge import Knowledge, Rule
+
+if TYPE_CHECKING:
+    from advisor.engine import Goal
 
 
-def waiting(knowledge: Knowledge, goals: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
-    """For each fact some rule waits for, the articles whose decision waits for it."""
-    wanted_by: dict[str, list[str]] = {}
-    for fact, rule_id in goals:
-        wanted_by.setdefault(fact, []).append(rule_id)
+def article_of(knowledge: Knowledge, rule_id: str) -> str:
+    """The article a rule concludes, or an item belongs to."""
+    thing = knowledge.by_id[rule_id]
+    return thing.article if isinstance(thing, Rule) else rule_id.split("/", 1)[0]
 
-    def articles(rule_id: str, seen: frozenset[str]) -> set[str]:
-        thing = knowledge.by_id[rule_id]
-        if isinstance(thing, Item):
-            return {rule_id.split("/", 1)[0]}
-        if isinstance(thing, Rule) and thing.conclude is not None:
-            return {thing.article}
-        produced = thing.produces if isinstance(thing, Pattern) else [f for f, _ in thing.sets]
-        found: set[str] = set()
-        for fact in produced:
-            for waiter in wanted_by.get(fact, ()):
-                if waiter not in seen:
-                    found |= articles(waiter, seen | {rule_id})
-        return found
 
-    return {
-        fact: set().union(*(articles(r, frozenset()) for r in rules))
-        for fact, rules in wanted_by.items()
-    }
+def waiting(knowledge: Knowledge, goals: Iterable[Goal]) -> dict[str, set[str]]:
+    """For each question some rule waits for, the articles whose decision waits for it."""
+    found: dict[str, set[str]] = {}
+    for goal in goals:
+        found.setdefault(goal.fact, set()).add(article_of(knowledge, goal.path[-1]))
+    return found
 
 
 def next_question(
-    knowledge: Knowledge, goals: Iterable[tuple[str, str]], known: Mapping[str, object]
+    knowledge: Knowledge, goals: Iterable[Goal], known: Mapping[str, object]
 ) -> str | None:
     """The question to ask now, or None when no live rule waits for any answer."""
-    by_fact = waiting(knowledge, goals)
+    by_fact = {f: articles for f, articles in waiting(knowledge, goals).items() if f not in known}
     facts = knowledge.facts
-    askable = [f for f in by_fact if facts[f].question is not None and f not in known]
-    return min(askable, key=lambda f: (-len(by_fact[f]), facts[f].order), default=None)
+    return min(by_fact, key=lambda f: (-len(by_fact[f]), facts[f].order), default=None)

@@ -69,7 +69,7 @@ def match_choice(question: Question, text: str) -> ChoiceMatch:
         for phrase in _phrases(choice):
             if (normalise(phrase) or phrase.casefold()) in {said, bare}:
                 return ChoiceMatch(choice)
-    if said.isdigit():  # after the phrases: "98" is a name, not the 98th choice
+    if said.isdecimal():  # after the phrases: "98" is a name, not the 98th choice
         number = int(said)
         return ChoiceMatch(choices[number - 1] if 1 <= number <= len(choices) else None)
     found: list[tuple[tuple[int, int], Choice]] = []

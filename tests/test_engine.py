@@ -9,7 +9,7 @@ from conftest import FIRST_MESSAGE
 
 import advisor
 from advisor import KnowledgeBase
-from advisor.engine import EnginePool, Known
+from advisor.engine import EnginePool, Goal, Known
 
 
 def infer(kb: KnowledgeBase, **answers: str):
@@ -48,21 +48,38 @@ def test_a_tailored_item_records_why_it_is_shown(kb: KnowledgeBase) -> None:
     assert warning.premises == (("windows", "win98se"),)
 
 
-def test_goals_say_which_rule_waits_for_which_fact(kb: KnowledgeBase) -> None:
+def test_goals_say_which_rules_wait_for_which_question(kb: KnowledgeBase) -> None:
     first = infer(kb)
     assert first.question == "error_text"
-    assert ("error_text", "error_text/error-number") in first.goals
-    assert ("symptom", "Q194068/lan-or-third-party-isp") in first.goals
-    assert ("connection", "Q194068/lan-or-third-party-isp") not in first.goals  # symptom first
+    # The error is awaited through the pattern that reads the number, the rule that derives
+    # the symptom from it, and the article's rule that needs the symptom.
+    assert (
+        Goal(
+            "error_text",
+            (
+                "error_text/error-number",
+                "error-0x800CCC0F/error-number",
+                "Q194068/lan-or-third-party-isp",
+            ),
+        )
+        in first.goals
+    )
+    assert {g.fact for g in first.goals} == {"error_text"}  # the symptom comes first
     later = infer(kb, error_text="0x800CCC0F")
     assert later.question == "connection"
     assert {
-        ("connection", "Q194068/lan-or-third-party-isp"),
-        ("connection", "Q194068/msn-dial-up"),
+        Goal("connection", ("Q194068/lan-or-third-party-isp",)),
+        Goal("connection", ("Q194068/msn-dial-up",)),
     } <= set(later.goals)
-    # A bare number says nothing of the mail service; that goal stays open, but no question
-    # can answer it, so it is never asked.
-    assert ("mail_service", "Q194068/not-msn-mail") in later.goals
+    # A bare number says nothing of the mail service, and no question asks for it: the
+    # rule that needs it waits for nothing it can get.
+    assert not any("Q194068/not-msn-mail" in g.path for g in later.goals)
+
+
+def test_a_goal_goes_away_when_its_fact_is_known(kb: KnowledgeBase) -> None:
+    after = infer(kb, error_text="0x800CCC0F", connection="lan")
+    assert not any(g.fact == "connection" for g in after.goals)
+    assert {g.fact for g in after.goals} == {"windows"}
 
 
 ARTICLE = """\

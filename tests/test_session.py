@@ -195,6 +195,9 @@ def test_escapes_do_not_hide_an_answer(converse: Converse) -> None:
         "{server}",
         "<script>alert(1)</script>",
         "%s%n",
+        "¹",  # a digit to str.isdigit, but no number: found by the fuzzer
+        "²³",
+        "٣",
     ],
 )
 def test_odd_input_never_raises(converse: Converse, odd: str) -> None:

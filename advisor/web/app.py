@@ -102,7 +102,7 @@ class Api:
         limit = self.settings.max_body
         too_large = ApiError("body_too_large", f"The body is over {limit} bytes.")
         length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > limit:
+        if length.isdecimal() and int(length) > limit:
             raise too_large
         raw = bytearray()
         async for chunk in request.stream():  # a chunked body has no length to check first

@@ -1,0 +1,223 @@
+"""The knowledge base compiled into experta rules: every rule is generated from the data.
+
+Working memory holds three kinds of facts:
+
+    Value(name, value)               a fact about the person's problem (answered, read, derived)
+    Outcome(article, status, rule)   an article applies / does not apply
+    Shown(item)                      a conditional step, note or warning whose conditions hold
+
+The rules that fire do so in layers (salience): reading free text, then derived facts (by
+stratum, so that a `not` condition is only tested once nothing can still make it false),
+then the articles' conclusions, then the tailored items.
+
+The goals are rules that never fire. Each one matches while some rule waits for a fact:
+following MYCIN, a rule waits for the fact of its first condition still unknown, only while
+every condition before it holds and no known fact rules out one after it. A goal for a
+derived or extracted fact is followed, here at compile time, to the rule or pattern that
+gives the fact, down to a question. Because a goal is an activation and not a fact, the Rete
+network withdraws it the moment the fact it waits for becomes known.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from advisor.engine import Conclusion, Derivation, Goal, Outcome, Shown, Value
+from advisor.knowledge import Article, Condition, Item, Knowledge, Pattern
+from advisor.knowledge import Rule as KbRule
+from advisor.rete import AS, NOT, PASSIVE, P, Rule
+
+_EXTRACT, _DERIVE, _CONCLUDE, _SHOW = 900_000, 800_000, 700_000, 600_000
+
+
+def compile_rules(knowledge: Knowledge) -> list[Any]:
+    return _Compiler(knowledge).compile()
+
+
+@functools.cache
+def _outside(values: frozenset[str]) -> Callable[[str], bool]:
+    # One function per set of values, so that rules testing the same set share a node.
+    return lambda value: value not in values
+
+
+def _value(c: Condition) -> Any:
+    """The pattern for a fact that meets `c` (without its negation)."""
+    if len(c.values) == 1:
+        (only,) = c.values
+        return Value(name=c.fact, value=only)
+    return Value(name=c.fact, value=P(c.values.__contains__))
+
+
+def _holds(conditions: Iterable[Condition], bind: bool = True) -> list[Any]:
+    """Patterns that match when every condition holds, positive ones bound as v0, v1..."""
+    patterns: list[Any] = []
+    for index, c in enumerate(conditions):
+        if c.negated:
+            patterns.append(NOT(_value(c)))
+        else:
+            patterns.append(getattr(AS, f"v{index}") << _value(c) if bind else _value(c))
+    return patterns
+
+
+def _not_ruled_out(conditions: Iterable[Condition]) -> list[Any]:
+    """Patterns that match while no known value rules out any of the conditions."""
+    return [
+        NOT(_value(c)) if c.negated else NOT(Value(name=c.fact, value=P(_outside(c.values))))
+        for c in conditions
+    ]
+
+
+def _premises(matched: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (f["name"], f["value"])
+        for key, f in sorted(matched.items())
+        if key.startswith("v") and isinstance(f, Value)
+    )
+
+
+def _derivation(
+    rule_id: str, conditions: tuple[Condition, ...], matched: Mapping[str, Any]
+) -> Derivation:
+    return Derivation(rule_id, _premises(matched), tuple(c for c in conditions if c.negated))
+
+
+class _Compiler:
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.k = knowledge
+        self.rules: list[Any] = []
+        self.producers: dict[str, list[KbRule]] = {}
+        for rule in knowledge.rules:
+            for fact, _ in rule.sets:
+                self.producers.setdefault(fact, []).append(rule)
+
+    def add(self, salience: int, patterns: list[Any], action: Callable[..., None]) -> None:
+        self.rules.append(Rule(*patterns, salience=salience)(action))
+
+    def compile(self) -> list[Any]:
+        index = 0
+        for fact in self.k.facts.values():
+            for pattern in fact.patterns:
+                self._pattern(pattern, _EXTRACT - index)
+                index += 1
+        # An article's conclusions are drawn after those of the articles that take precedence
+        # over it, so that it can give way to them.
+        first = {name: n for n, name in enumerate(self.k.precedence)}
+        concluding = sorted((r for r in self.k.rules if r.conclude), key=lambda r: first[r.article])
+        for position, rule in enumerate(self.k.rules):
+            if rule.conclude is None:
+                self._derive(rule, _DERIVE - 1000 * rule.stratum - position)
+            else:
+                self._conclude(rule, _CONCLUDE - concluding.index(rule))
+        for article in self.k.articles.values():
+            self._items(article)
+        return self.rules
+
+    # -- rules that fire ---------------------------------------------------------------
+
+    def _pattern(self, pattern: Pattern, salience: int) -> None:
+        def read(engine: Any, text: Value) -> None:
+            derivation = Derivation(pattern.id, ((pattern.source, text["value"]),))
+            for fact, value in pattern.extract(text["value"]):
+                engine.learn(fact, value, derivation, "extracted")
+
+        self.add(salience, [AS.text << Value(name=pattern.source, value=P(pattern.matches))], read)
+
+    def _derive(self, rule: KbRule, salience: int) -> None:
+        def derive(engine: Any, **matched: Any) -> None:
+            derivation = _derivation(rule.id, rule.when, matched)
+            for fact, value in rule.sets:
+                engine.learn(fact, value, derivation, "derived")
+
+        self.add(salience, _holds(rule.when), derive)
+
+    def _conclude(self, rule: KbRule, salience: int) -> None:
+        status = rule.conclude
+        assert status is not None
+
+        def conclude(engine: Any, **matched: Any) -> None:
+            derivation = _derivation(rule.id, rule.when, matched)
+            engine.outcomes[rule.article] = Conclusion(rule.article, status, derivation)
+            engine.declare(Outcome(article=rule.article, status=status, rule=rule.id))
+
+        undecided = NOT(Outcome(article=rule.article))
+        gives_way = [
+            NOT(Outcome(article=other.id, status="applies"))
+            for other in self.k.articles.values()
+            if rule.article in other.takes_precedence_over and status == "applies"
+        ]
+        self.add(salience, [*_holds(rule.when), undecided, *gives_way], conclude)
+        # Once an article is certain, no question is asked to decide the others.
+        self._goals([undecided, NOT(Outcome(status="applies"))], rule.id, rule.when)
+
+    def _items(self, article: Article) -> None:
+        applies = Outcome(article=article.id, status="applies")
+        # An item is shown when its conditions and those of its conditional ancestors hold;
+        # items without conditions simply follow their parent.
+        guard: dict[str, list[Any]] = {}
+        for item, parent in article.items():
+            above = guard.get(parent.id, [applies]) if parent is not None else [applies]
+            if item.when:
+                self._show(item, above)
+                self._goals(above, item.id, item.when)
+                guard[item.id] = [Shown(item=item.id)]
+            else:
+                guard[item.id] = above
+
+    def _show(self, item: Item, above: list[Any]) -> None:
+        def show(engine: Any, **matched: Any) -> None:
+            engine.shown[item.id] = _derivation(item.id, item.when, matched)
+            engine.declare(Shown(item=item.id))
+
+        self.add(_SHOW, [*above, *_holds(item.when)], show)
+
+    # -- goals: rules that never fire ----------------------------------------------------
+
+    def _goals(self, context: list[Any], waiter: str, conditions: tuple[Condition, ...]) -> None:
+        """A goal for each positive condition, while the ones before it hold and no known
+        fact rules out the ones after it."""
+        for position, c in enumerate(conditions):
+            if c.negated:
+                continue
+            patterns = [
+                *context,
+                *_holds(conditions[:position], bind=False),
+                *_not_ruled_out(conditions[position + 1 :]),
+            ]
+            self._wait(c.fact, c.values, patterns, (waiter,))
+
+    def _wait(
+        self, fact: str, wanted: frozenset[str] | None, patterns: list[Any], path: tuple[str, ...]
+    ) -> None:
+        """Goals for `fact` while it is unknown: a question for it, or goals for whatever
+        can give it a wanted value (`path` runs from the first waiter to the last)."""
+        patterns = [*patterns, NOT(Value(name=fact))]
+        if self.k.facts[fact].question is not None:
+            self.add(PASSIVE, patterns, _goal(Goal(fact, tuple(reversed(path)))))
+        for rule in self.producers.get(fact, ()):
+            gives = {v for f, v in rule.sets if f == fact}
+            if rule.id in path or (wanted is not None and not gives & wanted):
+                continue
+            for position, c in enumerate(rule.when):
+                if not c.negated:
+                    step = [
+                        *patterns,
+                        *_holds(rule.when[:position], bind=False),
+                        *_not_ruled_out(rule.when[position + 1 :]),
+                    ]
+                    self._wait(c.fact, c.values, step, (*path, rule.id))
+        for source in self.k.facts.values():
+            for pattern in source.patterns:
+                gives = {v for f, v in pattern.sets if f == fact}
+                reads = pattern.regex is not None and fact in pattern.regex.groupindex
+                if fact in pattern.produces and (wanted is None or reads or gives & wanted):
+                    self._wait(pattern.source, None, patterns, (*path, pattern.id))
+
+
+def _goal(goal: Goal) -> Callable[..., None]:
+    def waiting(engine: Any) -> None:  # never called: goal rules do not fire
+        raise AssertionError(f"a goal rule fired: {goal}")
+
+    waiting.goal = goal  # type: ignore[attr-defined]
+    return waiting
