@@ -69,6 +69,10 @@ def _not_ruled_out(conditions: Iterable[Condition]) -> list[Any]:
     ]
 
 
+def _is_not(pattern: Any) -> bool:
+    return isinstance(pattern, NOT)
+
+
 def _premises(matched: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(
         (f["name"], f["value"])
@@ -93,7 +97,11 @@ class _Compiler:
                 self.producers.setdefault(fact, []).append(rule)
 
     def add(self, salience: int, patterns: list[Any], action: Callable[..., None]) -> None:
-        self.rules.append(Rule(*patterns, salience=salience)(action))
+        # experta joins the patterns in the order given and shares no join between rules:
+        # positive patterns first keep a rule's joins idle until its facts exist, where a
+        # rule that starts with `not` would pass every token through all of its joins.
+        ordered = sorted(patterns, key=_is_not)
+        self.rules.append(Rule(*ordered, salience=salience)(action))
 
     def compile(self) -> list[Any]:
         index = 0
@@ -148,8 +156,11 @@ class _Compiler:
             if rule.article in other.takes_precedence_over and status == "applies"
         ]
         self.add(salience, [*_holds(rule.when), undecided, *gives_way], conclude)
-        # Once an article is certain, no question is asked to decide the others.
-        self._goals([undecided, NOT(Outcome(status="applies"))], rule.id, rule.when)
+        # Questions are asked for what an article needs to apply (MYCIN: what a live
+        # hypothesis needs); a rule that rules an article out only says why, with the facts
+        # at hand. Once an article is certain, no question is asked to decide the others.
+        if status == "applies":
+            self._goals([undecided, NOT(Outcome(status="applies"))], rule.id, rule.when)
 
     def _items(self, article: Article) -> None:
         applies = Outcome(article=article.id, status="applies")

@@ -4,8 +4,9 @@ One run is one `infer`: reset, declare the answers, fire the rules until only go
 left (`compiler.py` says what the rules are). The result keeps every conclusion with its
 provenance (which rule, on which facts), and the goals still open.
 
-An engine is expensive to build and cheap to reset, so `EnginePool` builds one per thread
-that needs one and reuses it for every session.
+An engine is expensive to build, and a run from scratch costs a little for every answer,
+so `EnginePool` keeps a few engines and gives a conversation the one that last ran it when
+it is idle: then a turn only adds the new answer to what that engine already holds.
 """
 
 from __future__ import annotations
@@ -99,13 +100,47 @@ class Engine(BaseEngine):
         # among the attributes of the class.
         return self._rules
 
+    answers: tuple[Known, ...] | None = None  # what the working memory was built from
+    last: Inference | None = None
+
     def infer(self, answers: Iterable[Known]) -> Inference:
+        """The inference for `answers`: from the working memory when it holds their first
+        part (adding only the rest), else from scratch."""
+        answers = tuple(answers)
+        held = self.answers
+        if held is not None and self.last is not None and answers[: len(held)] == held:
+            if len(answers) == len(held):
+                return self.last
+            self.declare(*(self._remember(k) for k in answers[len(held) :]))
+            self.run()
+            if self._still_true():
+                return self._conclude(answers)
         self.known: dict[str, Known] = {}
         self.outcomes: dict[str, Conclusion] = {}
         self.shown: dict[str, Derivation] = {}
         self.reset()
         self.declare(*(self._remember(k) for k in answers))
         self.run()
+        return self._conclude(answers)
+
+    def _still_true(self) -> bool:
+        """Whether what fired before the new answers still holds with them.
+
+        From scratch, the layers make a `not` condition wait until nothing can make it false,
+        and an article wait for those that take precedence over it. Adding answers to a
+        working memory cannot wait for what is already done; when an answer turns out to
+        falsify such a conclusion, the inference is made again from scratch.
+        """
+        values = {name: k.value for name, k in self.known.items()}
+        derivations = [k.derivation for k in self.known.values() if k.derivation is not None]
+        derivations += [c.derivation for c in self.outcomes.values()] + list(self.shown.values())
+        if any(not c.holds(values.get(c.fact)) for d in derivations for c in d.absent):
+            return False
+        applying = {a for a, c in self.outcomes.items() if c.status == "applies"}
+        articles = self._knowledge.articles
+        return not any(set(articles[a].takes_precedence_over) & applying for a in applying)
+
+    def _conclude(self, answers: tuple[Known, ...]) -> Inference:
         k = self._knowledge
         # Goal rules share one salience, so they wait in no set order; they are put in the
         # order of the knowledge base so that explanations read the same each time.
@@ -115,13 +150,17 @@ class Engine(BaseEngine):
                 key=lambda g: (k.facts[g.fact].order, [k.rank[r] for r in g.path]),
             )
         )
-        return Inference(
-            known=dict(self.known),
-            outcomes=dict(self.outcomes),
-            shown=dict(self.shown),
+        self.answers = answers
+        # The same answers give the same inference whether they came one turn at a time or
+        # all at once, down to the order of what is known.
+        self.last = Inference(
+            known={f: self.known[f] for f in k.facts if f in self.known},
+            outcomes={a: self.outcomes[a] for a in k.articles if a in self.outcomes},
+            shown=dict(sorted(self.shown.items(), key=lambda item: k.rank[item[0]])),
             goals=goals,
             question=strategy.next_question(k, goals, self.known),
         )
+        return self.last
 
     def waiting(self) -> Iterator[Goal]:
         """The goals: the activations of rules that never fire."""
@@ -141,25 +180,31 @@ class EnginePool:
     """Engines for one knowledge base, built on first need and reused.
 
     experta engines are not thread-safe, so an engine is lent to one caller at a time; a
-    thread that finds none idle gets a new one.
+    caller that finds none idle gets a new one. Of the idle engines, a caller gets the one
+    whose working memory holds the most of its answers (so a conversation usually finds the
+    engine of its previous turn), else the one used least recently; at most `keep` idle
+    engines are kept.
     """
 
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, keep: int = 16) -> None:
         from advisor.compiler import compile_rules  # it builds on the facts defined here
 
         rules = compile_rules(knowledge)
         self._cls = type("AdvisorEngine", (Engine,), {"_rules": rules, "_knowledge": knowledge})
-        self._idle: list[Engine] = []
+        self._idle: list[Engine] = []  # least recently used first
         self._lock = threading.Lock()
+        self.keep = keep
         self.rule_count = len(rules)
+        self.built = 0
 
     def build(self) -> Engine:
+        self.built += 1
         return self._cls()  # type: ignore[no-any-return]
 
     @contextmanager
-    def engine(self) -> Iterator[Engine]:
+    def engine(self, answers: tuple[Known, ...] = ()) -> Iterator[Engine]:
         with self._lock:
-            engine = self._idle.pop() if self._idle else None
+            engine = self._closest(answers)
         if engine is None:
             engine = self.build()
         try:
@@ -167,7 +212,21 @@ class EnginePool:
         finally:
             with self._lock:
                 self._idle.append(engine)
+                del self._idle[: -self.keep]
+
+    def _closest(self, answers: tuple[Known, ...]) -> Engine | None:
+        best, size = None, -1
+        for engine in self._idle:
+            held = engine.answers
+            if held is not None and len(held) > size and answers[: len(held)] == held:
+                best, size = engine, len(held)
+        if best is None and self._idle:
+            best = self._idle[0]
+        if best is not None:
+            self._idle.remove(best)
+        return best
 
     def infer(self, answers: Iterable[Known]) -> Inference:
-        with self.engine() as engine:
+        answers = tuple(answers)
+        with self.engine(answers) as engine:
             return engine.infer(answers)
