@@ -112,6 +112,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="largest request body (default: %(default)s)",
     )
     p.add_argument(
+        "--engines",
+        type=int,
+        default=defaults.engines,
+        metavar="N",
+        help="conversations at once that keep an engine of their own in a worker, about 1 MB "
+        "each (default: %(default)s)",
+    )
+    p.add_argument(
         "--forwarded-allow-ips",
         metavar="IPS",
         help="proxies trusted for X-Forwarded-For (uvicorn's; default: 127.0.0.1)",
@@ -205,6 +213,7 @@ def _serve(args: argparse.Namespace) -> int:
         max_body=args.max_body,
         rate_limit=args.rate_limit,
         cors_origins=tuple(args.cors_origin),
+        engines=args.engines,
     )
     try:
         return serve(

@@ -27,19 +27,30 @@ from typing import Any
 from advisor.engine import Conclusion, Derivation, Goal, Outcome, Shown, Value
 from advisor.knowledge import Article, Condition, Item, Knowledge, Pattern
 from advisor.knowledge import Rule as KbRule
+from advisor.partition import ROUTE
 from advisor.rete import AS, NOT, PASSIVE, P, Rule
 
 _EXTRACT, _DERIVE, _CONCLUDE, _SHOW = 900_000, 800_000, 700_000, 600_000
 
 
-def compile_rules(knowledge: Knowledge) -> list[Any]:
-    return _Compiler(knowledge).compile()
+def compile_rules(knowledge: Knowledge, waits: Iterable[str] = ()) -> list[Any]:
+    """The rules of a knowledge base; `waits` are facts awaited for their own sake (the
+    router of a split knowledge base waits for the facts that choose a partition)."""
+    compiler = _Compiler(knowledge)
+    rules = compiler.compile()
+    for fact in waits:
+        compiler._wait(fact, None, [], (f"{ROUTE}:{fact}",))
+    return rules
 
 
 @functools.cache
 def _outside(values: frozenset[str]) -> Callable[[str], bool]:
     # One function per set of values, so that rules testing the same set share a node.
-    return lambda value: value not in values
+    def outside(value: str) -> bool:
+        return value not in values
+
+    outside.values = values  # type: ignore[attr-defined]  # for ports to other engines
+    return outside
 
 
 def _value(c: Condition) -> Any:
@@ -91,11 +102,9 @@ class _Compiler:
     def __init__(self, knowledge: Knowledge) -> None:
         self.k = knowledge
         self.rules: list[Any] = []
-        self.producers: dict[str, list[KbRule]] = {}
-        for rule in knowledge.rules:
-            for fact, _ in rule.sets:
-                self.producers.setdefault(fact, []).append(rule)
 
+    # Each action says what it asserts (`asserts`, or `reads` for a pattern, `goal` for a
+    # goal), so that the same rules can be written out for another engine.
     def add(self, salience: int, patterns: list[Any], action: Callable[..., None]) -> None:
         # experta joins the patterns in the order given and shares no join between rules:
         # positive patterns first keep a rule's joins idle until its facts exist, where a
@@ -130,6 +139,7 @@ class _Compiler:
             for fact, value in pattern.extract(text["value"]):
                 engine.learn(fact, value, derivation, "extracted")
 
+        read.reads = pattern  # type: ignore[attr-defined]
         self.add(salience, [AS.text << Value(name=pattern.source, value=P(pattern.matches))], read)
 
     def _derive(self, rule: KbRule, salience: int) -> None:
@@ -138,6 +148,7 @@ class _Compiler:
             for fact, value in rule.sets:
                 engine.learn(fact, value, derivation, "derived")
 
+        derive.asserts = [("value", f, v) for f, v in rule.sets]  # type: ignore[attr-defined]
         self.add(salience, _holds(rule.when), derive)
 
     def _conclude(self, rule: KbRule, salience: int) -> None:
@@ -155,6 +166,7 @@ class _Compiler:
             for other in self.k.articles.values()
             if rule.article in other.takes_precedence_over and status == "applies"
         ]
+        conclude.asserts = [("outcome", rule.article, status)]  # type: ignore[attr-defined]
         self.add(salience, [*_holds(rule.when), undecided, *gives_way], conclude)
         # Questions are asked for what an article needs to apply (MYCIN: what a live
         # hypothesis needs); a rule that rules an article out only says why, with the facts
@@ -181,6 +193,7 @@ class _Compiler:
             engine.shown[item.id] = _derivation(item.id, item.when, matched)
             engine.declare(Shown(item=item.id))
 
+        show.asserts = [("shown", item.id)]  # type: ignore[attr-defined]
         self.add(_SHOW, [*above, *_holds(item.when)], show)
 
     # -- goals: rules that never fire ----------------------------------------------------
@@ -206,7 +219,7 @@ class _Compiler:
         patterns = [*patterns, NOT(Value(name=fact))]
         if self.k.facts[fact].question is not None:
             self.add(PASSIVE, patterns, _goal(Goal(fact, tuple(reversed(path)))))
-        for rule in self.producers.get(fact, ()):
+        for rule in self.k.producers.get(fact, ()):
             gives = {v for f, v in rule.sets if f == fact}
             if rule.id in path or (wanted is not None and not gives & wanted):
                 continue
@@ -218,12 +231,11 @@ class _Compiler:
                         *_not_ruled_out(rule.when[position + 1 :]),
                     ]
                     self._wait(c.fact, c.values, step, (*path, rule.id))
-        for source in self.k.facts.values():
-            for pattern in source.patterns:
-                gives = {v for f, v in pattern.sets if f == fact}
-                reads = pattern.regex is not None and fact in pattern.regex.groupindex
-                if fact in pattern.produces and (wanted is None or reads or gives & wanted):
-                    self._wait(pattern.source, None, patterns, (*path, pattern.id))
+        for pattern in self.k.readers.get(fact, ()):
+            gives = {v for f, v in pattern.sets if f == fact}
+            reads = pattern.regex is not None and fact in pattern.regex.groupindex
+            if wanted is None or reads or gives & wanted:
+                self._wait(pattern.source, None, patterns, (*path, pattern.id))
 
 
 def _goal(goal: Goal) -> Callable[..., None]:

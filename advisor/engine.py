@@ -147,7 +147,7 @@ class Engine(BaseEngine):
         goals = tuple(
             sorted(
                 set(self.waiting()),
-                key=lambda g: (k.facts[g.fact].order, [k.rank[r] for r in g.path]),
+                key=lambda g: (k.facts[g.fact].order, [k.rank.get(r, -1) for r in g.path]),
             )
         )
         self.answers = answers
@@ -179,23 +179,25 @@ class Engine(BaseEngine):
 class EnginePool:
     """Engines for one knowledge base, built on first need and reused.
 
-    experta engines are not thread-safe, so an engine is lent to one caller at a time; a
-    caller that finds none idle gets a new one. Of the idle engines, a caller gets the one
-    whose working memory holds the most of its answers (so a conversation usually finds the
-    engine of its previous turn), else the one used least recently; at most `keep` idle
-    engines are kept.
+    experta engines are not thread-safe, so an engine is lent to one caller at a time. A
+    caller gets the idle engine whose working memory holds the most of its answers (so a
+    conversation finds the engine of its previous turn); failing that a new engine while
+    there are fewer than `keep`, so that each conversation going on keeps its own; failing
+    that the idle engine used least recently.
     """
 
-    def __init__(self, knowledge: Knowledge, keep: int = 16) -> None:
+    def __init__(self, knowledge: Knowledge, keep: int = 32, waits: Iterable[str] = ()) -> None:
         from advisor.compiler import compile_rules  # it builds on the facts defined here
 
-        rules = compile_rules(knowledge)
+        rules = compile_rules(knowledge, waits)
         self._cls = type("AdvisorEngine", (Engine,), {"_rules": rules, "_knowledge": knowledge})
         self._idle: list[Engine] = []  # least recently used first
+        self._lent = 0
         self._lock = threading.Lock()
         self.keep = keep
         self.rule_count = len(rules)
         self.built = 0
+        self._start: Inference | None = None  # every conversation starts the same way
 
     def build(self) -> Engine:
         self.built += 1
@@ -205,14 +207,16 @@ class EnginePool:
     def engine(self, answers: tuple[Known, ...] = ()) -> Iterator[Engine]:
         with self._lock:
             engine = self._closest(answers)
+            self._lent += 1
         if engine is None:
             engine = self.build()
         try:
             yield engine
         finally:
             with self._lock:
+                self._lent -= 1
                 self._idle.append(engine)
-                del self._idle[: -self.keep]
+                del self._idle[: max(0, len(self._idle) + self._lent - self.keep)]
 
     def _closest(self, answers: tuple[Known, ...]) -> Engine | None:
         best, size = None, -1
@@ -220,7 +224,7 @@ class EnginePool:
             held = engine.answers
             if held is not None and len(held) > size and answers[: len(held)] == held:
                 best, size = engine, len(held)
-        if best is None and self._idle:
+        if best is None and self._idle and len(self._idle) + self._lent >= self.keep:
             best = self._idle[0]
         if best is not None:
             self._idle.remove(best)
@@ -228,5 +232,10 @@ class EnginePool:
 
     def infer(self, answers: Iterable[Known]) -> Inference:
         answers = tuple(answers)
+        if not answers and self._start is not None:
+            return self._start
         with self.engine(answers) as engine:
-            return engine.infer(answers)
+            inference = engine.infer(answers)
+        if not answers:
+            self._start = inference
+        return inference

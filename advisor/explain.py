@@ -13,6 +13,7 @@ from typing import Any
 
 from advisor.engine import Derivation, Inference, Known
 from advisor.knowledge import Condition, Item, Knowledge
+from advisor.partition import ROUTE
 from advisor.understand import excerpt
 
 SOURCES = {
@@ -69,6 +70,9 @@ class Explainer:
 
     def rule_sentence(self, rule_id: str) -> str:
         """What a rule, pattern or item does, in one sentence."""
+        if rule_id.startswith(f"{ROUTE}:"):
+            fact = self.k.facts[rule_id.split(":", 1)[1]]
+            return f"{fact.describe} decides which articles to consider"
         if rule_id in self.patterns:
             p = self.patterns[rule_id]
             made = ", ".join(self.k.facts[f].describe for f in p.produces)

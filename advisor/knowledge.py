@@ -192,6 +192,35 @@ class Knowledge:
         return found
 
     @functools.cached_property
+    def producers(self) -> dict[str, list[Rule]]:
+        """For each fact, the rules that set it."""
+        found: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            for fact, _ in rule.sets:
+                found.setdefault(fact, []).append(rule)
+        return found
+
+    @functools.cached_property
+    def readers(self) -> dict[str, list[Pattern]]:
+        """For each fact, the patterns that read it from free text."""
+        found: dict[str, list[Pattern]] = {}
+        for fact in self.facts.values():
+            for pattern in fact.patterns:
+                for produced in pattern.produces:
+                    found.setdefault(produced, []).append(pattern)
+        return found
+
+    def rules_of(self, article: str) -> list[Rule]:
+        return self._rules_by_article.get(article, [])
+
+    @functools.cached_property
+    def _rules_by_article(self) -> dict[str, list[Rule]]:
+        found: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            found.setdefault(rule.article, []).append(rule)
+        return found
+
+    @functools.cached_property
     def rank(self) -> dict[str, int]:
         """The position of every pattern, rule and item id in the files."""
         return {name: n for n, name in enumerate(self.by_id)}

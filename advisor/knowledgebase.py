@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,25 +12,58 @@ from advisor.engine import EnginePool, Inference, Known
 from advisor.errors import StateError
 from advisor.knowledge import Knowledge
 from advisor.loader import load_knowledge
+from advisor.partition import split
 from advisor.session import STATE_FORMAT, Session
 from advisor.understand import clean, too_long
 
 
 class KnowledgeBase:
-    def __init__(self, knowledge: Knowledge) -> None:
+    """A knowledge base, split into partitions by symptom when it has several (see
+    `partition.py`); each partition gets engines of its own when a conversation needs it.
+    """
+
+    def __init__(self, knowledge: Knowledge, *, engines: int = 64, partitions: int = 64) -> None:
         self.knowledge = knowledge
-        self._pool: EnginePool | None = None
+        self.split = split(knowledge)
+        # Each conversation going on keeps an engine that holds its answers: `engines` of
+        # them (about 1 MB each for the bundled rules), for as many partitions.
+        self.engines = engines
+        self.partitions = partitions
+        self._pools: OrderedDict[frozenset[str] | None, EnginePool] = OrderedDict()
+        self._lock = threading.Lock()
 
     @property
     def pool(self) -> EnginePool:
-        # Compiling the rules is deferred to the first conversation so that loading (and
-        # checking) a knowledge base stays cheap.
-        if self._pool is None:
-            self._pool = EnginePool(self.knowledge)
-        return self._pool
+        """The engines of the whole knowledge base, or of its router when it is split."""
+        return self._pool(None)
+
+    def _pool(self, articles: frozenset[str] | None) -> EnginePool:
+        # Compiling rules waits for the first conversation that needs them, so that loading
+        # (and checking) a knowledge base stays cheap.
+        with self._lock:
+            pool = self._pools.get(articles)
+            if pool is None:
+                if self.split is None:
+                    pool = EnginePool(self.knowledge, keep=self.engines)
+                elif articles is None:
+                    pool = EnginePool(self.split.router, keep=self.engines, waits=self.split.entry)
+                else:
+                    # A partition serves the conversations about one error: fewer at once.
+                    pool = EnginePool(self.split.part(articles), keep=max(1, self.engines // 8))
+                self._pools[articles] = pool
+                while len(self._pools) > self.partitions + 1:
+                    self._pools.popitem(last=False)
+            self._pools.move_to_end(articles)
+            return pool
 
     def infer(self, answers: list[Known]) -> Inference:
-        return self.pool.infer(answers)
+        """What the answers lead to: in the router until they choose a partition, then in
+        that partition (or in the union of those they choose)."""
+        routed = self.pool.infer(answers)
+        if self.split is None:
+            return routed
+        articles = self.split.articles_for(routed.values)
+        return self._pool(articles).infer(answers) if articles else routed
 
     def new_session(self) -> Session:
         return Session(self)
@@ -74,6 +109,7 @@ class KnowledgeBase:
         return Known(fact, value, "chosen")
 
 
-def load(path: str | Path | None = None) -> KnowledgeBase:
-    """Load the bundled knowledge base, or the rule files at `path` (a folder or a file)."""
-    return KnowledgeBase(load_knowledge(path))
+def load(path: str | Path | None = None, *, engines: int = 64) -> KnowledgeBase:
+    """Load the bundled knowledge base, or the rule files at `path` (a folder or a file);
+    `engines` is how many conversations at once keep an engine of their own."""
+    return KnowledgeBase(load_knowledge(path), engines=engines)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from advisor import schema
+from advisor import cache, schema
 from advisor.errors import KnowledgeBaseError, Problem
 from advisor.knowledge import (
     YES_NO,
@@ -44,17 +44,27 @@ def bundled_rules() -> Path:
     return inside if inside.is_dir() else here.parent / "rules"
 
 
-def load_knowledge(path: str | Path | None = None) -> Knowledge:
-    """Read and check every `*.yaml` file of a folder (or one file); all or nothing."""
+def load_knowledge(path: str | Path | None = None, *, use_cache: bool = True) -> Knowledge:
+    """Read and check every `*.yaml` file of a folder (or one file); all or nothing.
+
+    A folder's checked knowledge is kept in a cache beside it (see `cache.py`) and read
+    from there while no rule file changes.
+    """
     root = Path(path) if path is not None else bundled_rules()
     if root.is_dir():
         paths = sorted(root.glob("*.yaml"))
         if not paths:
             raise KnowledgeBaseError([Problem(str(root), None, "no *.yaml rule files here")])
+        if use_cache:
+            return cache.cached(paths, lambda: _load(paths))
     elif root.is_file():
         paths = [root]
     else:
         raise KnowledgeBaseError([Problem(str(root), None, "no such file or folder")])
+    return _load(paths)
+
+
+def _load(paths: list[Path]) -> Knowledge:
     files: list[RuleFile] = []
     problems: list[Problem] = []
     for p in paths:

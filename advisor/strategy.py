@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 
 def article_of(knowledge: Knowledge, rule_id: str) -> str:
-    """The article a rule concludes, or an item belongs to."""
-    thing = knowledge.by_id[rule_id]
+    """The article a rule concludes, or an item belongs to (the router waits for itself)."""
+    thing = knowledge.by_id.get(rule_id)
     return thing.article if isinstance(thing, Rule) else rule_id.split("/", 1)[0]
 
 

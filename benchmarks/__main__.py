@@ -1,139 +1,133 @@
-"""Session benchmark for the bundled knowledge base, pooled engines against the naive way.
+"""advisor's costs as the knowledge base grows, against baselines, all measured in one run.
 
-    python -m benchmarks [--sessions N]
+    python -m benchmarks [--sizes bundled,10,100,1000,10000] [--sessions N] [--quick]
 
-Every figure is measured in this run. "advisor" is the library as shipped: one engine per
-thread, built once and reset for every turn. "naive" builds a new experta engine for every
-session, as a first implementation would; the conversations are the same.
+For the bundled knowledge base and synthetic ones of N articles (`synthetic.py`), it
+measures loading (cold, and from the cache), a new session, each turn, a whole
+conversation, the memory of a worker and the size of a saved conversation; the same
+conversations the naive way (a new experta engine holding every rule, per session), in
+CLIPS holding the same rules, and by plain dictionaries (the floor); and the HTTP service
+(`http.py`). Nothing here asserts a time: it prints what it measured.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import json
-import statistics
+import shutil
+import tempfile
 import time
-import tracemalloc
-from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
-import advisor
-from advisor.engine import EnginePool
+from benchmarks import clips_port, http, measure, synthetic
+from benchmarks.measure import Row
 
-CONVERSATIONS = [
-    ["0x800CCC0F", "lan", "win98", "yes"],
-    [
-        "Your server has unexpectedly terminated the connection. Account: 'MSN Mail', "
-        "Server:'smtp.email.msn.com', Protocol: 'SMTP', Port: 25, Error Number: 0x800CCC0F",
-        "isp",
-        "win98se",
-        "no",
-    ],
-    ["The TCP/IP connection was unexpectedly terminated by your mail server.", "lan", "other"],
-    ["0x800CCC0F", "msn dial-up", "no", "large"],
-]
+SIZES = "bundled,10,100,1000,10000"
+NAIVE_UP_TO = 1000  # beyond, one engine of every rule takes minutes to build per session
+FAMILIES = 20  # conversations spread over this many error codes
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+    http: list[http.Result] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def print(self) -> None:
+        ms = measure.ms
+        print("advisor benchmark: every figure measured in this run (medians unless said)")
+        print(
+            f"{'N':>8} {'load cold':>10} {'cached':>8} {'session':>8} {'turn':>7} {'p99':>7} "
+            f"{'convers.':>9} {'memory':>8} {'state':>6}"
+        )
+        for r in self.rows:
+            print(
+                f"{r.name:>8} {ms(r.load_cold):>10} {ms(r.load_cached):>8} {ms(r.session):>8} "
+                f"{ms(r.turn):>7} {ms(r.turn_p99):>7} {ms(r.conversation):>9} "
+                f"{r.memory / 1e6:>6.1f}MB {r.state:>5}B"
+            )
+        print()
+        print(
+            f"{'N':>8} {'per turn:':>9} {'advisor':>8} {'naive':>8} {'CLIPS':>8} {'floor':>8}"
+            f" {'adv/naive':>10} {'adv/CLIPS':>10} {'adv/floor':>10} {'naive conv.':>12}"
+        )
+        for r in self.rows:
+            naive, clips, floor = (
+                measure.ratio(r.turn, other) for other in (r.naive_turn, r.clips_turn, r.floor_turn)
+            )
+            print(
+                f"{r.name:>8} {'':>9} {ms(r.turn):>8} {ms(r.naive_turn):>8} {ms(r.clips_turn):>8} "
+                f"{ms(r.floor_turn):>8} {naive:>10} {clips:>10} {floor:>10} "
+                f"{ms(r.naive_conversation):>12}"
+            )
+        if self.http:
+            print()
+            print(
+                f"{'HTTP':>8} {'workers':>8} {'store':>7} {'conc.':>6} {'turns/s':>8} "
+                f"{'p50':>7} {'p99':>7}  (p50, p99 at {http.OFFERED:.0f} turns/s offered)"
+            )
+            for h in self.http:
+                print(
+                    f"{'':>8} {h.workers:>8} {h.store:>7} {h.concurrency:>6} {h.rate:>8.0f} "
+                    f"{ms(h.p50):>7} {ms(h.p99):>7}"
+                )
+        for note in self.notes:
+            print(f"note: {note}")
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:8.3f} ms"
+def run(sizes: Sequence[str], sessions: int, quick: bool, with_http: bool) -> Report:
+    report = Report()
+    with tempfile.TemporaryDirectory(prefix="advisor-bench-") as tmp:
+        for size in sizes:
+            folder, conversations = _knowledge(size, Path(tmp))
+            row = measure.advisor_row(size, folder, conversations, sessions)
+            if size == "bundled" or int(size) <= NAIVE_UP_TO:
+                measure.naive(row, folder, conversations, 2 if quick else 3)
+            else:
+                report.notes.append(
+                    f"naive not run at N={size}: one engine of every rule would be "
+                    "built per session (see the N=1000 row for its cost)"
+                )
+            if clips_port.available():
+                measure.clips(row, folder, conversations, sessions)
+            measure.floor(row, folder, conversations, sessions)
+            report.rows.append(row)
+        if not clips_port.available():
+            report.notes.append("CLIPS not measured: install the `bench` extra (clipspy)")
+        if with_http:
+            report.http, http_notes = http.run(Path(tmp), quick)
+            report.notes.extend(http_notes)
+    return report
 
 
-def run_sessions(
-    kb: advisor.KnowledgeBase, count: int
-) -> tuple[list[float], list[float], list[float]]:
-    """Start `count` sessions and hold their conversations; time starts, turns and wholes."""
-    starts, turns, wholes = [], [], []
-    for i in range(count):
-        answers = CONVERSATIONS[i % len(CONVERSATIONS)]
-        t0 = time.perf_counter()
-        session = kb.new_session()
-        session.start()
-        t1 = time.perf_counter()
-        for answer in answers:
-            t = time.perf_counter()
-            session.send(answer)
-            turns.append(time.perf_counter() - t)
-        assert session.done
-        starts.append(t1 - t0)
-        wholes.append(time.perf_counter() - t0)
-    return starts, turns, wholes
+def _knowledge(size: str, tmp: Path) -> tuple[Path, list[list[str]]]:
+    """The rule folder for a size, and the conversations to hold with it."""
+    if size == "bundled":
+        from advisor.loader import bundled_rules
+
+        folder = tmp / "bundled"
+        shutil.copytree(bundled_rules(), folder, ignore=shutil.ignore_patterns(".advisor-cache"))
+        return folder, measure.BUNDLED
+    n = int(size)
+    folder = synthetic.write(n, tmp / f"n{n}")
+    picked = list(synthetic.families(n))[:FAMILIES]
+    return folder, [synthetic.conversation(f, m) for f, count in picked for m in range(count)]
 
 
-class NaiveKnowledgeBase(advisor.KnowledgeBase):
-    """Builds a new engine for every session (and keeps it for that session's turns)."""
-
-    def new_session(self) -> advisor.Session:
-        self._pool = EnginePool(self.knowledge)
-        return super().new_session()
-
-
-def idle_session_memory(kb: advisor.KnowledgeBase, count: int) -> tuple[float, float]:
-    """Heap bytes per idle saved session, and bytes of its JSON state."""
-    states = []
-    for i in range(count):
-        session = kb.new_session()
-        session.start()
-        for answer in CONVERSATIONS[i % 2][:2]:
-            session.send(answer)
-        states.append(session.to_state())
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.take_snapshot()
-    kept = [json.dumps(s) for s in states]
-    after = tracemalloc.take_snapshot()
-    tracemalloc.stop()
-    heap = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
-    return heap / count, statistics.mean(len(k.encode()) for k in kept)
-
-
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sessions", type=int, default=400, help="conversations per variant")
-    args = parser.parse_args()
-
-    load = timed(advisor.load, 5)
-    kb = advisor.load()
-    rules = EnginePool(kb.knowledge).rule_count
-    build = timed(lambda: EnginePool(kb.knowledge).build(), 5)
-    run_sessions(kb, 4)  # warm the pool
-    starts, turns, wholes = run_sessions(kb, args.sessions)
-    naive_count = max(4, args.sessions // 4)
-    n_starts, n_turns, n_wholes = run_sessions(NaiveKnowledgeBase(kb.knowledge), naive_count)
-    heap, state = idle_session_memory(kb, max(50, args.sessions))
-
-    print(
-        f"advisor benchmark: bundled knowledge base ({len(kb.knowledge.articles)} article, "
-        f"{rules} generated rules), {args.sessions} conversations (naive: {naive_count})"
-    )
-    print(f"{'':32}{'advisor':>12}{'naive':>12}{'naive/advisor':>15}")
-    rows = [
-        ("new session + first question", statistics.median(starts), statistics.median(n_starts)),
-        ("turn, median", statistics.median(turns), statistics.median(n_turns)),
-        ("turn, p99", percentile(turns, 99), percentile(n_turns, 99)),
-        ("whole conversation, median", statistics.median(wholes), statistics.median(n_wholes)),
-    ]
-    for name, ours, theirs in rows:
-        print(f"{name:32}{ms(ours):>12}{ms(theirs):>12}{theirs / ours:>14.1f}x")
-    print(f"{'knowledge base load':32}{ms(load):>12}")
-    print(f"{'engine build (once per thread)':32}{ms(build):>12}")
-    print(f"{'idle saved session, heap':32}{heap:>9.0f} B")
-    print(f"{'idle saved session, JSON':32}{state:>9.0f} B")
+    parser.add_argument("--sizes", default=SIZES, help=f"comma-separated (default: {SIZES})")
+    parser.add_argument("--sessions", type=int, default=200, help="conversations per size")
+    parser.add_argument("--quick", action="store_true", help="few repetitions: a smoke test")
+    parser.add_argument("--no-http", dest="http", action="store_false", help="skip the HTTP part")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    report = run(args.sizes.split(","), args.sessions, args.quick, args.http)
+    report.print()
+    print(f"({time.perf_counter() - started:.0f} s)")
 
 
 if __name__ == "__main__":

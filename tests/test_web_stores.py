@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from servers import free_port
 
-from advisor.web.stores import Busy, Record, Store, StoreError, open_store
+from advisor.web.stores import Busy, Conflict, Record, Store, StoreError, open_store
 
 Open = Callable[..., Store]
 
@@ -80,18 +80,24 @@ def test_an_error_inside_the_lock_saves_nothing(open_one: Open) -> None:
 
 def test_turns_of_one_conversation_never_interleave(open_one: Open) -> None:
     # Two stores on the same place stand for two processes; each of their threads adds one
-    # turn at a time. A lost update would lose a turn.
+    # turn at a time, doing it again when told another came first (as the API does). A lost
+    # update would lose a turn.
     first, second = open_one(), open_one()
     kept = record()
     first.create(kept)
 
     def add_turns(store: Store) -> None:
         for _ in range(25):
-            with store.locked(kept.id) as slot:
-                assert slot.record is not None
-                slot.record.turns.append({"n": len(slot.record.turns)})
-                time.sleep(0.001)  # widen the window a missing lock would leave open
-                slot.save(slot.record)
+            while True:
+                try:
+                    with store.locked(kept.id) as slot:
+                        assert slot.record is not None
+                        slot.record.turns.append({"n": len(slot.record.turns)})
+                        time.sleep(0.001)  # widen the window a missing lock would leave open
+                        slot.save(slot.record)
+                    break
+                except Conflict:
+                    continue
 
     threads = [threading.Thread(target=add_turns, args=(s,)) for s in (first, second) * 2]
     for thread in threads:
@@ -103,8 +109,29 @@ def test_turns_of_one_conversation_never_interleave(open_one: Open) -> None:
     assert [t["n"] for t in loaded.turns] == list(range(100))
 
 
-def test_a_turn_waits_for_the_lock_only_so_long(open_one: Open) -> None:
-    holder, waiter = open_one(), open_one(lock_wait=0.2)
+def test_a_turn_that_comes_second_is_told_so(tmp_path: Path) -> None:
+    # SQLite holds no lock during a turn: the turn saved second would overwrite the first.
+    url = f"sqlite:{tmp_path / 'store.sqlite3'}"
+    one, two = (open_store(url, idle_timeout=60, lock_wait=5) for _ in range(2))
+    kept = record()
+    one.create(kept)
+
+    def race() -> None:
+        with one.locked(kept.id) as first:
+            with two.locked(kept.id) as second:
+                second.save(record(id=kept.id, state={"by": "second"}))
+            first.save(record(id=kept.id, state={"by": "first"}))
+
+    with pytest.raises(Conflict):
+        race()
+    assert one.load(kept.id).state == {"by": "second"}
+    one.close()
+    two.close()
+
+
+def test_a_turn_waits_for_the_lock_only_so_long(redis_url: str) -> None:
+    holder = open_store(redis_url, idle_timeout=60, lock_wait=5)
+    waiter = open_store(redis_url, idle_timeout=60, lock_wait=0.2)
     kept = record()
     holder.create(kept)
     with holder.locked(kept.id):
@@ -112,6 +139,8 @@ def test_a_turn_waits_for_the_lock_only_so_long(open_one: Open) -> None:
         with pytest.raises(Busy), waiter.locked(kept.id):
             pass
         assert time.monotonic() - started < 5
+    holder.close()
+    waiter.close()
 
 
 def test_idle_conversations_are_removed(open_one: Open) -> None:

@@ -11,10 +11,11 @@ import functools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -41,6 +42,7 @@ _MAX_CLIENT_MESSAGE_ID = 200
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+T = TypeVar("T")
 
 
 def _bearer(request: Request) -> str | None:
@@ -54,12 +56,21 @@ class Api:
     def __init__(self, conversations: Conversations, settings: Settings) -> None:
         self.conversations = conversations
         self.settings = settings
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def work(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking work (a turn: the engine, the store) off the event loop, on a few
+        threads: inference is Python under one interpreter lock, so more threads would only
+        take turns at it (and each would want an engine of its own)."""
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.settings.threads)
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=self._limiter)
 
     async def create(self, request: Request) -> Response:
         body = await self._body(request, required=False)
         if body not in (None, {}):
             raise ApiError("invalid_request", "A new conversation takes no fields: send {}.")
-        created = await run_in_threadpool(self.conversations.create)
+        created = await self.work(self.conversations.create)
         location = request.url_for("conversation", conversation_id=created["conversation_id"])
         return json_response(created, 201, {"Location": location.path})
 
@@ -67,13 +78,11 @@ class Api:
         conversation_id, token = request.path_params["conversation_id"], _bearer(request)
         self.conversations.check(conversation_id, token)
         said = self._said(await self._body(request, required=True))
-        reply, replayed = await run_in_threadpool(
-            self.conversations.send, conversation_id, token, said
-        )
+        reply, replayed = await self.work(self.conversations.send, conversation_id, token, said)
         return json_response(reply, headers={"Idempotent-Replayed": "true"} if replayed else None)
 
     async def show(self, request: Request) -> Response:
-        data = await run_in_threadpool(
+        data = await self.work(
             self.conversations.show, request.path_params["conversation_id"], _bearer(request)
         )
         return json_response(data)
@@ -82,7 +91,7 @@ class Api:
         """An endpoint that answers with `how(request, session)` for the conversation."""
 
         async def explain(request: Request) -> Response:
-            data = await run_in_threadpool(
+            data = await self.work(
                 self.conversations.explain,
                 request.path_params["conversation_id"],
                 _bearer(request),
@@ -93,7 +102,7 @@ class Api:
         return explain
 
     async def health(self, request: Request) -> Response:
-        await run_in_threadpool(self.conversations.store.ping)
+        await self.work(self.conversations.store.ping)
         return json_response({"status": "ok", "version": __version__})
 
     # -- the request body ----------------------------------------------------------------
@@ -169,7 +178,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = None) -> Starlette:
     """The whole service: API, OpenAPI document, widget and demo page."""
     settings = settings or Settings()
-    kb = kb or load(settings.rules)
+    kb = kb or load(settings.rules, engines=settings.engines)
     store = open_store(
         settings.store, idle_timeout=settings.idle_timeout, lock_wait=settings.lock_wait
     )
@@ -178,7 +187,7 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Compile the rules and build a first engine before the first person waits for it.
-        await run_in_threadpool(kb.infer, [])
+        await api.work(kb.infer, [])
         yield
         store.close()
 

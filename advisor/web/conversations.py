@@ -24,7 +24,7 @@ from advisor.knowledgebase import KnowledgeBase
 from advisor.session import Session
 from advisor.web.errors import ApiError
 from advisor.web.settings import Settings
-from advisor.web.stores import Record, Store
+from advisor.web.stores import Conflict, Record, Store
 
 # 128 bits for the id, 256 for the secret, from `secrets`. The token starts with its
 # conversation's id, so a token used on another conversation is told apart (403) from a
@@ -33,6 +33,7 @@ _ID_BYTES, _SECRET_BYTES = 16, 32
 _TOKEN = re.compile(r"([A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}")
 
 OVER = "This conversation is over. Start a new conversation to ask again."
+_TRIES = 8  # turns of one conversation racing each other: all but one are done again
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,16 @@ class Conversations:
     ) -> tuple[dict[str, Any], bool]:
         """The reply to `said`, and whether it is the reply to an earlier try of it."""
         self.check(conversation_id, token)
+        for _ in range(_TRIES - 1):
+            try:
+                return self._turn(conversation_id, token, said)
+            except Conflict:  # another turn was saved first: this one goes on from it
+                continue
+        return self._turn(conversation_id, token, said)
+
+    def _turn(
+        self, conversation_id: str, token: str | None, said: Said
+    ) -> tuple[dict[str, Any], bool]:
         with self.store.locked(conversation_id) as slot:
             record = self._authorize(slot.record, token)
             earlier = self._earlier(record, said)

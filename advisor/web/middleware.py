@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from advisor.web.errors import ApiError
 from advisor.web.responses import error_response
-from advisor.web.stores import Busy, Store, StoreError
+from advisor.web.stores import Busy, Conflict, Store, StoreError
 
 log = logging.getLogger("advisor.web")
 
@@ -46,7 +46,7 @@ class CatchAll:
 def _as_api_error(exc: Exception, scope: Scope) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
-    if isinstance(exc, Busy):
+    if isinstance(exc, Busy | Conflict):
         return ApiError("busy", "This conversation is busy with another request; retry.", _RETRY)
     if isinstance(exc, StoreError):
         log.error("%s %s: %s", scope["method"], scope["path"], exc)

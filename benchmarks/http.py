@@ -1,0 +1,193 @@
+"""The HTTP service under load: real `advisor serve` processes on loopback, a bounded client.
+
+Each configuration (worker processes x store x concurrent conversations) is run twice with
+the bundled conversations through the JSON API, by httpx and asyncio, each run stopping by
+itself after a number of turns:
+
+- capacity: every conversation sends its next answer as soon as it has the reply; the
+  turns per second are what the service can do;
+- latency: every conversation waits between its turns so that together they offer
+  500 turns per second (10 conversations answer every 20 ms, 100 every 200 ms: people take
+  seconds); the p50 and p99 of a turn (one POST) are measured at that load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.measure import BUNDLED, p99
+
+OFFERED = 500.0  # turns per second offered in the latency run
+
+
+@dataclass
+class Result:
+    workers: int
+    store: str
+    concurrency: int
+    rate: float  # capacity, turns per second
+    p50: float  # at OFFERED turns per second
+    p99: float
+
+
+def run(tmp: Path, quick: bool) -> tuple[list[Result], list[str]]:
+    notes: list[str] = []
+    stores = {"sqlite": f"sqlite:{tmp / 'bench.sqlite3'}"}
+    redis = _redis(tmp)
+    if redis is None:
+        notes.append("HTTP with Redis not measured: redis-server is not installed")
+    else:
+        stores["redis"] = redis[1]
+    results = []
+    try:
+        for workers in (1, 2):
+            for name, store in stores.items():
+                with _server(workers, store, tmp) as url:
+                    # A long-running service has compiled its rules and built its engines.
+                    asyncio.run(_load(url, 100, 200 if quick else 1500, 0.0))
+                    for concurrency in (10, 100):
+                        turns = 300 if quick else 3000
+                        rate, _ = asyncio.run(_load(url, concurrency, turns, 0.0))
+                        pause = concurrency / OFFERED
+                        _, latencies = asyncio.run(_load(url, concurrency, turns, pause))
+                        results.append(
+                            Result(
+                                workers,
+                                name,
+                                concurrency,
+                                rate,
+                                latencies[len(latencies) // 2],
+                                p99(latencies),
+                            )
+                        )
+    finally:
+        if redis is not None:
+            redis[0].terminate()
+            redis[0].wait(10)
+    return results, notes
+
+
+async def _load(url: str, concurrency: int, turns: int, pause: float) -> tuple[float, list[float]]:
+    """(turns per second, the latency of each turn) of `concurrency` conversations that wait
+    `pause` seconds before each answer, until `turns` turns are done. Each simulated person
+    has a connection of their own, as each browser does."""
+    latencies: list[float] = []
+    budget = [turns]
+
+    async def person(n: int) -> None:
+        await asyncio.sleep(pause * n / concurrency)  # spread the starts
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            while budget[0] > 0:
+                # A number of its own in every error text, as people's pastes differ.
+                first, *rest = BUNDLED[n % len(BUNDLED)]
+                answers = [f"{first} (seen by user {n})", *rest]
+                n += concurrency
+                created = (await client.post("/v1/conversations", json={})).json()
+                auth = {"Authorization": f"Bearer {created['token']}"}
+                path = f"/v1/conversations/{created['conversation_id']}/messages"
+                for answer in answers:
+                    budget[0] -= 1
+                    await asyncio.sleep(pause)
+                    t = time.perf_counter()
+                    response = await client.post(path, json={"text": answer}, headers=auth)
+                    latencies.append(time.perf_counter() - t)
+                    response.raise_for_status()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(person(n) for n in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    return len(latencies) / elapsed, sorted(latencies)
+
+
+class _server:
+    """`advisor serve` with no rate limit (one client sends everything), until exit."""
+
+    def __init__(self, workers: int, store: str, tmp: Path) -> None:
+        self.command = [
+            sys.executable,
+            "-m",
+            "advisor",
+            "serve",
+            "--port",
+            "0",
+            "--workers",
+            str(workers),
+            "--store",
+            store,
+            "--rate-limit",
+            "0",
+            "--log-level",
+            "warning",
+        ]
+        self.tmp = tmp
+
+    def __enter__(self) -> str:
+        self.process = subprocess.Popen(
+            self.command,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=self.tmp,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        found = re.search(r"(http://\S+?)/? ", line)
+        if found is None:
+            raise RuntimeError(f"advisor serve said: {line!r}")
+        url = found[1]
+        for _ in range(200):
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    return url
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("advisor serve did not answer /healthz")
+
+    def __exit__(self, *exc: Any) -> None:
+        self.process.terminate()
+        self.process.wait(20)
+
+
+def _redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str] | None:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return process, f"redis://127.0.0.1:{port}/0"
+        time.sleep(0.05)
+    process.terminate()
+    return None
