@@ -50,7 +50,8 @@ class Report:
         print()
         print(
             f"{'N':>8} {'per turn:':>9} {'advisor':>8} {'naive':>8} {'CLIPS':>8} {'floor':>8}"
-            f" {'adv/naive':>10} {'adv/CLIPS':>10} {'adv/floor':>10} {'naive conv.':>12}"
+            f" {'adv/naive':>10} {'adv/CLIPS':>10} {'adv/floor':>10}"
+            f" {'conversation:':>14} {'naive':>10} {'adv/naive':>10}"
         )
         for r in self.rows:
             naive, clips, floor = (
@@ -59,7 +60,8 @@ class Report:
             print(
                 f"{r.name:>8} {'':>9} {ms(r.turn):>8} {ms(r.naive_turn):>8} {ms(r.clips_turn):>8} "
                 f"{ms(r.floor_turn):>8} {naive:>10} {clips:>10} {floor:>10} "
-                f"{ms(r.naive_conversation):>12}"
+                f"{ms(r.conversation):>14} {ms(r.naive_conversation):>10} "
+                f"{measure.ratio(r.conversation, r.naive_conversation):>10}"
             )
         if self.http:
             print()

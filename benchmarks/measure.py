@@ -70,7 +70,7 @@ def advisor_row(name: str, folder: Path, conversations: list[list[str]], session
     row.load_cold = _timed(lambda: advisor.load(folder))
     row.load_cached = _timed(lambda: advisor.load(folder))
     kb = advisor.load(folder)
-    for i in range(max(len(conversations), 40)):  # every partition met, its engines built
+    for i in range(_warm(conversations)):  # every partition met, its engines built
         _converse(kb, _own(conversations[i % len(conversations)], -i))
     starts, turns, wholes, states = [], [], [], []
     for i in range(sessions):
@@ -109,18 +109,24 @@ def _converse(kb: KnowledgeBase, answers: list[str]) -> Session:
 
 
 def _worker_memory(folder: Path, conversations: list[list[str]]) -> float:
-    """What a worker holds once it has served these conversations: the knowledge base, its
-    compiled partitions, engines and caches (Python's allocations, by tracemalloc)."""
+    """What a worker holds in its steady state: the knowledge base, its compiled partitions,
+    engines and caches (Python's allocations, by tracemalloc)."""
     gc.collect()
     tracemalloc.start()
     kb = advisor.load(folder)
-    for answers in conversations:
-        _converse(kb, answers)
+    for i in range(_warm(conversations)):
+        _converse(kb, _own(conversations[i % len(conversations)], -i))
     gc.collect()
     size = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     del kb
     return float(size)
+
+
+def _warm(conversations: list[list[str]]) -> int:
+    """Conversations that bring a worker to its steady state: every partition compiled, and
+    as many engines as conversations going on at once keep (64 by default)."""
+    return max(len(conversations), 80)
 
 
 def _timed(fn: Callable[[], object]) -> float:
