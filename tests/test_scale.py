@@ -60,7 +60,7 @@ def test_every_synthetic_conversation_reaches_its_own_article(
             session = converse(kb, synthetic.conversation(family, member))
             assert session.done
             assert list(session.inference.outcomes) == [f"{family.code}-{member}"]
-            assert "{}-{}/tailored".format(family.code, member) in session.inference.shown
+            assert f"{family.code}-{member}/tailored" in session.inference.shown
 
 
 def test_the_router_asks_the_error_and_explains_why(
@@ -81,7 +81,7 @@ def test_the_router_asks_the_error_and_explains_why(
 def test_only_the_partitions_in_use_are_compiled(
     synthetic_kb: tuple[advisor.KnowledgeBase, Path],
 ) -> None:
-    kb, folder = synthetic_kb
+    _, folder = synthetic_kb
     fresh = advisor.load(folder)
     family, _ = next(synthetic.families(60))
     converse(fresh, synthetic.conversation(family, 0))
