@@ -11,6 +11,7 @@
 from advisor.errors import AdvisorError, KnowledgeBaseError, Problem, StateError
 from advisor.knowledgebase import KnowledgeBase, load
 from advisor.reply import Message, Reply
+from advisor.runtime import configure_gc
 from advisor.session import Session
 
 __version__ = "0.1.0"
@@ -25,5 +26,6 @@ __all__ = [
     "Session",
     "StateError",
     "__version__",
+    "configure_gc",
     "load",
 ]

@@ -7,7 +7,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -76,7 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--port", type=int, default=8000, help="port (default: %(default)s; 0 picks a free one)"
     )
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default: %(default)s)")
+    p.add_argument(
+        "--workers", type=_at_least(1), default=1, help="worker processes (default: %(default)s)"
+    )
     p.add_argument(
         "--store",
         default=defaults.store,
@@ -91,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument(
         "--rate-limit",
-        type=int,
+        type=_at_least(0),
         default=defaults.rate_limit,
         metavar="N",
         help="requests per minute and client address; 0 for none (default: %(default)s)",
@@ -106,18 +108,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument(
         "--max-body",
-        type=int,
+        type=_at_least(1),
         default=defaults.max_body,
         metavar="BYTES",
         help="largest request body (default: %(default)s)",
     )
     p.add_argument(
         "--engines",
-        type=int,
+        type=_at_least(1),
         default=defaults.engines,
         metavar="N",
         help="conversations at once that keep an engine of their own in a worker, about 1 MB "
         "each (default: %(default)s)",
+    )
+    p.add_argument(
+        "--threads",
+        type=_at_least(0),
+        default=defaults.threads,
+        metavar="N",
+        help="threads a worker runs turns on; 0 runs them on its event loop, one at a time "
+        "(default: %(default)s)",
     )
     p.add_argument(
         "--forwarded-allow-ips",
@@ -205,6 +215,19 @@ def _replay(kb: KnowledgeBase, args: argparse.Namespace) -> int:
             return 2
 
 
+def _at_least(low: int) -> Callable[[str], int]:
+    def number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} is less than {low}")
+        return value
+
+    return number
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings(
         store=args.store,
@@ -214,6 +237,7 @@ def _serve(args: argparse.Namespace) -> int:
         rate_limit=args.rate_limit,
         cors_origins=tuple(args.cors_origin),
         engines=args.engines,
+        threads=args.threads,
     )
     try:
         return serve(

@@ -7,12 +7,12 @@ what the person said. Nothing here is written for a particular article or questi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from advisor.engine import Derivation, Inference, Known
-from advisor.knowledge import Condition, Item, Knowledge
+from advisor.knowledge import Condition, Item, Knowledge, Pattern
 from advisor.partition import ROUTE
 from advisor.understand import excerpt
 
@@ -45,9 +45,6 @@ class Explainer:
     def __init__(self, knowledge: Knowledge, inference: Inference) -> None:
         self.k = knowledge
         self.inf = inference
-        self.rules = {r.id: r for r in knowledge.rules}
-        self.items = {i.id: i for a in knowledge.articles.values() for i, _ in a.items()}
-        self.patterns = {p.id: p for f in knowledge.facts.values() for p in f.patterns}
 
     # -- pieces --------------------------------------------------------------------------
 
@@ -73,14 +70,12 @@ class Explainer:
         if rule_id.startswith(f"{ROUTE}:"):
             fact = self.k.facts[rule_id.split(":", 1)[1]]
             return f"{fact.describe} decides which articles to consider"
-        if rule_id in self.patterns:
-            p = self.patterns[rule_id]
-            made = ", ".join(self.k.facts[f].describe for f in p.produces)
-            return f"I read {made} from {self.k.facts[p.source].describe} (pattern {rule_id})"
-        if rule_id in self.items:
-            item = self.items[rule_id]
-            return f"{self.item_name(item)} is shown when {self.conditions(item.when)} ({rule_id})"
-        rule = self.rules[rule_id]
+        rule = self.k.by_id[rule_id]
+        if isinstance(rule, Pattern):
+            made = ", ".join(self.k.facts[f].describe for f in rule.produces)
+            return f"I read {made} from {self.k.facts[rule.source].describe} (pattern {rule_id})"
+        if isinstance(rule, Item):
+            return f"{self.item_name(rule)} is shown when {self.conditions(rule.when)} ({rule_id})"
         when = self.conditions(rule.when)
         if rule.conclude is not None:
             verdict = "applies" if rule.conclude == "applies" else "does not apply"
@@ -102,12 +97,12 @@ class Explainer:
             level = [p[depth] for p in paths if len(p) > depth and p[depth] not in seen]
             level = list(dict.fromkeys(level))
             seen.update(level)
-            patterns = [r for r in level if r in self.patterns]
+            patterns = {r: p for r in level if isinstance(p := self.k.by_id.get(r), Pattern)}
             if patterns:
-                read = dict.fromkeys(f for r in patterns for f in self.patterns[r].produces)
+                read = dict.fromkeys(f for p in patterns.values() for f in p.produces)
                 names = ", ".join(self.k.facts[f].describe for f in read)
                 reasons.append(f"I read {names} from your answer ({_plural('pattern', patterns)})")
-            reasons.extend(self.rule_sentence(r) for r in level if r not in self.patterns)
+            reasons.extend(self.rule_sentence(r) for r in level if r not in patterns)
         title = f"Why I ask “{asked}”:"
         return Explanation(title, tuple(reasons) or ("no rule needs the answer any more",))
 
@@ -150,7 +145,7 @@ class Explainer:
         )
 
     def how_item(self, item_id: str, number: str = "") -> Explanation:
-        item = self.items[item_id]
+        item = self._item(item_id)
         article = item_id.split("/", 1)[0]
         lines: list[str] = []
         for anc in self._ancestry(item_id):
@@ -164,11 +159,16 @@ class Explainer:
         name = f"step {number}" if number else self.item_name(item)
         return Explanation(f"Why {name} is part of your steps:", tuple(dict.fromkeys(lines)))
 
+    def _item(self, item_id: str) -> Item:
+        item = self.k.by_id[item_id]
+        assert isinstance(item, Item), item_id
+        return item
+
     def _ancestry(self, item_id: str) -> list[Item]:
         article = self.k.articles[item_id.split("/", 1)[0]]
         parents = {item.id: parent for item, parent in article.items()}
         chain = []
-        current: Item | None = self.items[item_id]
+        current: Item | None = self._item(item_id)
         while current is not None:
             chain.append(current)
             current = parents[current.id]
@@ -186,5 +186,5 @@ class Explainer:
         return Explanation("What I know so far:", tuple(lines) or ("nothing yet",))
 
 
-def _plural(word: str, ids: Sequence[str]) -> str:
+def _plural(word: str, ids: Collection[str]) -> str:
     return f"{word}{'s' if len(ids) > 1 else ''} {', '.join(ids)}"

@@ -24,20 +24,23 @@ def visible(article: Article, shown: Mapping[str, object]) -> Iterator[Shown]:
     `shown` holds the ids of the conditional items the engine selected; an item without
     conditions is shown with its parent.
     """
+    return _walk(article.steps, shown, "", 1)
 
-    def walk(items: tuple[Item, ...], prefix: str, level: int) -> Iterator[Shown]:
-        count = 0
-        for item in items:
-            if item.when and item.id not in shown:
-                continue
-            number = ""
-            if item.kind == "step":
-                count += 1
-                number = f"{prefix}{count}"
-            yield Shown(item, number, level)
-            yield from walk(item.children, f"{number}." if number else prefix, level + 1)
 
-    return walk(article.steps, "", 1)
+def _walk(
+    items: tuple[Item, ...], shown: Mapping[str, object], prefix: str, level: int
+) -> Iterator[Shown]:
+    # Not a closure: a recursive one is a reference cycle, left for the garbage collector.
+    count = 0
+    for item in items:
+        if item.when and item.id not in shown:
+            continue
+        number = ""
+        if item.kind == "step":
+            count += 1
+            number = f"{prefix}{count}"
+        yield Shown(item, number, level)
+        yield from _walk(item.children, shown, f"{number}." if number else prefix, level + 1)
 
 
 def messages(

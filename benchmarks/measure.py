@@ -9,15 +9,17 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import advisor
 from advisor.engine import EnginePool, Known
 from advisor.knowledgebase import KnowledgeBase
 from advisor.session import Session
-from benchmarks import clips_port
+from benchmarks import clips_port, synthetic
 from benchmarks.floor import Floor
+
+FAMILIES = 20  # synthetic conversations spread over this many error codes
 
 BUNDLED = [
     ["0x800CCC0F", "lan", "win98", "yes"],
@@ -64,43 +66,83 @@ def p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
 
 
+def knowledge_for(size: str, tmp: Path) -> tuple[Path, list[list[str]]]:
+    """The rule folder for a size ("bundled" or a number of articles), and the conversations
+    to hold with it."""
+    if size == "bundled":
+        from advisor.loader import bundled_rules
+
+        folder = tmp / "bundled"
+        shutil.copytree(bundled_rules(), folder, ignore=shutil.ignore_patterns(".advisor-cache"))
+        return folder, BUNDLED
+    n = int(size)
+    folder = synthetic.write(n, tmp / f"n{n}")
+    picked = list(synthetic.families(n))[:FAMILIES]
+    return folder, [synthetic.conversation(f, m) for f, count in picked for m in range(count)]
+
+
 def advisor_row(name: str, folder: Path, conversations: list[list[str]], sessions: int) -> Row:
     row = Row(name)
     shutil.rmtree(folder / ".advisor-cache", ignore_errors=True)
     row.load_cold = _timed(lambda: advisor.load(folder))
     row.load_cached = _timed(lambda: advisor.load(folder))
-    kb = advisor.load(folder)
-    for i in range(_warm(conversations)):  # every partition met, its engines built
-        _converse(kb, _own(conversations[i % len(conversations)], -i))
-    starts, turns, wholes, states = [], [], [], []
-    for i in range(sessions):
-        answers = _own(conversations[i % len(conversations)], i)
-        t0 = time.perf_counter()
-        session = kb.new_session()
-        session.start()
-        starts.append(time.perf_counter() - t0)
-        for answer in answers:
-            t = time.perf_counter()
-            session.send(answer)
-            turns.append(time.perf_counter() - t)
-        wholes.append(time.perf_counter() - t0)
-        assert session.done, (name, answers)
-        states.append(len(json.dumps(session.to_state()).encode()))
-    row.session, row.turn = statistics.median(starts), statistics.median(turns)
-    row.turn_p99, row.conversation = p99(turns), statistics.median(wholes)
-    row.state = max(states)
+    kb = warmed(advisor.load(folder), conversations)
+    timed = _conversations(kb, conversations, sessions)
+    row.session, row.turn = statistics.median(timed.starts), statistics.median(timed.turns)
+    row.turn_p99, row.conversation = p99(timed.turns), statistics.median(timed.wholes)
+    row.state = max(timed.states)
     row.memory = _worker_memory(folder, conversations)
     return row
 
 
-def _own(answers: list[str], n: int) -> list[str]:
+def default_gc_turn(
+    folder: Path, conversations: list[list[str]], sessions: int
+) -> tuple[float, float]:
+    """The median and p99 turn with Python's own garbage-collector thresholds, for
+    comparison with those `advisor.configure_gc()` sets."""
+    kept = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        timed = _conversations(warmed(advisor.load(folder), conversations), conversations, sessions)
+    finally:
+        gc.set_threshold(*kept)
+    return statistics.median(timed.turns), p99(timed.turns)
+
+
+@dataclass
+class _Timed:
+    starts: list[float] = field(default_factory=list)  # a new session and its greeting
+    turns: list[float] = field(default_factory=list)
+    wholes: list[float] = field(default_factory=list)  # whole conversations
+    states: list[int] = field(default_factory=list)  # bytes of each saved conversation
+
+
+def _conversations(kb: KnowledgeBase, conversations: list[list[str]], sessions: int) -> _Timed:
+    timed = _Timed()
+    for i in range(sessions):
+        answers = own(conversations[i % len(conversations)], i)
+        t0 = time.perf_counter()
+        session = kb.new_session()
+        session.start()
+        timed.starts.append(time.perf_counter() - t0)
+        for answer in answers:
+            t = time.perf_counter()
+            session.send(answer)
+            timed.turns.append(time.perf_counter() - t)
+        timed.wholes.append(time.perf_counter() - t0)
+        assert session.done, answers
+        timed.states.append(len(json.dumps(session.to_state()).encode()))
+    return timed
+
+
+def own(answers: list[str], n: int) -> list[str]:
     """A conversation with a text of its own: people's pastes differ, and the same answers
     would find the inference of an earlier conversation ready made."""
     first, *rest = answers
     return [f"{first} (seen by user {n})", *rest]
 
 
-def _converse(kb: KnowledgeBase, answers: list[str]) -> Session:
+def converse(kb: KnowledgeBase, answers: list[str]) -> Session:
     session = kb.new_session()
     session.start()
     for answer in answers:
@@ -113,9 +155,7 @@ def _worker_memory(folder: Path, conversations: list[list[str]]) -> float:
     engines and caches (Python's allocations, by tracemalloc)."""
     gc.collect()
     tracemalloc.start()
-    kb = advisor.load(folder)
-    for i in range(_warm(conversations)):
-        _converse(kb, _own(conversations[i % len(conversations)], -i))
+    kb = warmed(advisor.load(folder), conversations)
     gc.collect()
     size = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
@@ -123,10 +163,13 @@ def _worker_memory(folder: Path, conversations: list[list[str]]) -> float:
     return float(size)
 
 
-def _warm(conversations: list[list[str]]) -> int:
-    """Conversations that bring a worker to its steady state: every partition compiled, and
-    as many engines as conversations going on at once keep (64 by default)."""
-    return max(len(conversations), 80)
+def warmed(kb: KnowledgeBase, conversations: list[list[str]]) -> KnowledgeBase:
+    """`kb` brought to a worker's steady state: every partition compiled, and as many engines
+    built as conversations going on at once keep (64 by default). The texts differ from the
+    measured conversations' (negative user numbers), so nothing measured is ready made."""
+    for i in range(max(len(conversations), 80)):
+        converse(kb, own(conversations[i % len(conversations)], -i - 1))
+    return kb
 
 
 def _timed(fn: Callable[[], object]) -> float:
@@ -152,7 +195,7 @@ def naive(row: Row, folder: Path, conversations: list[list[str]], sessions: int)
     pool = EnginePool(kb.knowledge, keep=0)
     turns, wholes = [], []
     for i in range(sessions):
-        steps = _answers_of(kb, _own(conversations[i % len(conversations)], i))
+        steps = _answers_of(kb, own(conversations[i % len(conversations)], i))
         t0 = time.perf_counter()
         engine = pool.build()
         engine.infer(())
@@ -184,7 +227,7 @@ def _per_turn(
 ) -> float:
     turns = []
     for i in range(sessions):
-        for answers in _answers_of(kb, _own(conversations[i % len(conversations)], i)):
+        for answers in _answers_of(kb, own(conversations[i % len(conversations)], i)):
             t = time.perf_counter()
             infer(answers)
             turns.append(time.perf_counter() - t)

@@ -33,12 +33,9 @@ def families(n: int, seed: int = 7) -> Iterator[tuple[Family, int]]:
     """(family, number of its articles) for a knowledge base of n articles."""
     rng = random.Random(seed)
     for index in range(0, n, FAMILY):
-        picked = rng.sample(range(POOL), 4)
-        questions = tuple(f"q{i:02d}" for i in picked)
-        yield (
-            Family(f"0x8004{index // FAMILY:04X}", questions[:3], questions[3]),
-            min(FAMILY, n - index),
-        )  # type: ignore[arg-type]
+        one, two, three, tailor = (f"q{i:02d}" for i in rng.sample(range(POOL), 4))
+        family = Family(f"0x8004{index // FAMILY:04X}", (one, two, three), tailor)
+        yield family, min(FAMILY, n - index)
 
 
 def write(n: int, folder: Path, seed: int = 7) -> Path:

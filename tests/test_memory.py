@@ -37,3 +37,47 @@ def test_memory_does_not_grow_with_the_number_of_sessions() -> None:
     tracemalloc.stop()
     # 450 more conversations: what is held afterwards does not grow round after round.
     assert sizes[2] - sizes[0] < 256 * 1024, sizes
+
+
+def test_conversations_leave_no_reference_cycles() -> None:
+    # advisor.configure_gc() lets the collector wait long because of this: all a
+    # conversation drops is freed by reference counting, none left for the collector.
+    # (Building an engine does leave cycles, so the pool is filled first.)
+    kb = advisor.load(engines=4)
+    plans = [("lan", "98", "yes"), ("msn dial-up", "no", "large"), ("isp", "other")]
+
+    def conversations(numbers: range) -> None:
+        for n in numbers:
+            session = _converse(kb, (f"0x800CCC0F (user {n})", *plans[n % 3]))
+            session.why(), session.facts(), session.how()
+            kb.restore(session.to_state()).send("/back")
+
+    conversations(range(-8, 0))
+    gc.collect()
+    gc.disable()
+    try:
+        conversations(range(30))
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_configure_gc_raises_the_young_threshold_and_never_lowers_it() -> None:
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        advisor.configure_gc()
+        assert gc.get_threshold() == (advisor.runtime.YOUNG_COLLECTION, 10, 10)
+        gc.set_threshold(50_000, 10, 10)
+        advisor.configure_gc()
+        assert gc.get_threshold()[0] == 50_000
+    finally:
+        gc.set_threshold(*before)
+
+
+def _converse(kb: advisor.KnowledgeBase, answers: tuple[str, ...]) -> advisor.Session:
+    session = kb.new_session()
+    session.start()
+    for answer in answers:
+        session.send(answer)
+    return session

@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from advisor import KnowledgeBase
+from advisor.cli import main
 from advisor.web import Settings, create_app
 from advisor.web.conversations import Conversations
 from advisor.web.errors import ERRORS
@@ -170,3 +171,20 @@ def test_the_readme_documents_every_error_code() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for code, (status, _) in ERRORS.items():
         assert re.search(rf"^\| {status} \| [^|]*`{code}`", readme, re.MULTILINE), code
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (["--threads", "-1"], "argument --threads: -1 is less than 0"),
+        (["--workers", "0"], "argument --workers: 0 is less than 1"),
+        (["--engines", "many"], "argument --engines: not a whole number: 'many'"),
+    ],
+)
+def test_serve_refuses_counts_out_of_range(
+    option: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", *option])
+    assert exited.value.code == 2
+    assert said in capsys.readouterr().err

@@ -25,6 +25,7 @@ from starlette.routing import Mount, Route
 from advisor import __version__
 from advisor.explain import Explanation
 from advisor.knowledgebase import KnowledgeBase, load
+from advisor.runtime import configure_gc
 from advisor.session import Session
 from advisor.web import openapi
 from advisor.web.conversations import Conversations, Said
@@ -59,9 +60,17 @@ class Api:
         self._limiter: anyio.CapacityLimiter | None = None
 
     async def work(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run blocking work (a turn: the engine, the store) off the event loop, on a few
-        threads: inference is Python under one interpreter lock, so more threads would only
-        take turns at it (and each would want an engine of its own)."""
+        """Run blocking work (a turn: the engine, the store) on the event loop, one turn at
+        a time, or with `threads` on that many threads.
+
+        A turn is about a millisecond of Python under one interpreter lock. On threads, the
+        event loop had to win the lock back from a busy thread (up to the 5 ms switch
+        interval) at every step of every request: measured with one worker and SQLite, two
+        threads did 328-338 turns/s at 10 conversations and the loop 399-417; at 100, 247-266
+        against 273-309. The price is that a rare slow turn (an engine built, a long history
+        replayed) holds up the worker's other requests; the other workers go on."""
+        if self.settings.threads == 0:
+            return fn(*args)
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.settings.threads)
         return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=self._limiter)
@@ -186,6 +195,7 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        configure_gc()  # this process is a worker: see advisor.runtime
         # Compile the rules and build a first engine before the first person waits for it.
         await api.work(kb.infer, [])
         yield

@@ -23,6 +23,6 @@ class Settings:
     rate_limit: int = 120  # requests per client and window; 0 turns it off
     rate_window: float = 60.0
     cors_origins: tuple[str, ...] = ()  # "*" allows any origin
-    threads: int = 2  # turns served at once by one worker process
-    engines: int = 64  # conversations at once that keep an engine of their own, per worker
+    threads: int = 0  # 0: turns run on the worker's event loop; N: on N threads
+    engines: int = 128  # conversations at once that keep an engine of their own, per worker
     lock_wait: float = 10.0  # how long a turn waits for another turn of its conversation
