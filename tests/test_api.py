@@ -17,6 +17,7 @@ def test_public_names() -> None:
             "Session",
             "StateError",
             "__version__",
+            "configure_gc",
             "load",
         ]
     )
