@@ -66,13 +66,18 @@ class Report:
             print()
             print(
                 f"{'HTTP':>8} {'workers':>8} {'store':>7} {'conc.':>6} {'turns/s':>8} "
-                f"{'offered':>8} {'p50':>7} {'p99':>7}  (p50, p99 at the offered turns/s)"
+                f"{'offered':>8} {'p50':>7} {'p99':>7} {'client CPU':>11} {'service CPU':>12}"
             )
             for h in self.http:
                 print(
                     f"{'':>8} {h.workers:>8} {h.store:>7} {h.concurrency:>6} {h.rate:>8.0f} "
-                    f"{h.offered:>8.0f} {ms(h.p50):>7} {ms(h.p99):>7}"
+                    f"{h.offered:>8.0f} {ms(h.p50):>7} {ms(h.p99):>7} "
+                    f"{ms(h.client_cpu):>11} {ms(h.server_cpu):>12}"
                 )
+            print(
+                "(p50, p99 at the offered turns/s; CPU ms per turn in the capacity run, "
+                "on the same machine)"
+            )
         for note in self.notes:
             print(f"note: {note}")
 

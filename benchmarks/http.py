@@ -9,13 +9,20 @@ itself after a number of turns:
 - latency: every conversation waits between its turns so that together they offer 500
   turns per second, or 80% of the capacity when that is less (a service run at its
   capacity only measures its queue); the p50 and p99 of a turn (one POST) at that load.
-  (People take seconds between answers: 100 conversations rarely offer 50 turns/s.)
+  (People take seconds between answers: 100 conversations rarely offer 50 turns/s.) The
+  waits are random (exponential, seeded), as people's are: equal waits would keep the
+  conversations in step, all their turns arriving at once.
+
+The client runs on the same machine as the service, so during the capacity run it also
+counts the CPU time per turn of the client and of the service (its worker processes and
+redis-server): together they show where the machine's cores went.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import re
 import shutil
 import socket
@@ -42,6 +49,8 @@ class Result:
     offered: float  # turns per second offered in the latency run
     p50: float
     p99: float
+    client_cpu: float  # CPU seconds per turn of the load client, in the capacity run
+    server_cpu: float  # and of the service: workers, and redis-server when it is the store
 
 
 def run(tmp: Path, quick: bool) -> tuple[list[Result], list[str]]:
@@ -56,19 +65,31 @@ def run(tmp: Path, quick: bool) -> tuple[list[Result], list[str]]:
     try:
         for workers in (1, 2):
             for name, store in stores.items():
-                with _server(workers, store, tmp) as url:
+                with _server(workers, store, tmp) as (url, pid):
                     # A long-running service has compiled its rules and built its engines.
                     asyncio.run(_load(url, 100, 200 if quick else 1500, 0.0))
+                    service = [pid] if redis is None or name != "redis" else [pid, redis[0].pid]
                     for concurrency in (10, 100):
                         turns = 300 if quick else 3000
+                        client, server = time.process_time(), _cpu(service)
                         rate, _ = asyncio.run(_load(url, concurrency, turns, 0.0))
+                        client = (time.process_time() - client) / turns
+                        server = (_cpu(service) - server) / turns
                         offered = min(OFFERED, 0.8 * rate)
                         pause = concurrency / offered
                         _, latencies = asyncio.run(_load(url, concurrency, turns, pause))
                         middle = latencies[len(latencies) // 2]
                         results.append(
                             Result(
-                                workers, name, concurrency, rate, offered, middle, p99(latencies)
+                                workers,
+                                name,
+                                concurrency,
+                                rate,
+                                offered,
+                                middle,
+                                p99(latencies),
+                                client,
+                                server,
                             )
                         )
     finally:
@@ -80,12 +101,13 @@ def run(tmp: Path, quick: bool) -> tuple[list[Result], list[str]]:
 
 async def _load(url: str, concurrency: int, turns: int, pause: float) -> tuple[float, list[float]]:
     """(turns per second, the latency of each turn) of `concurrency` conversations that wait
-    `pause` seconds before each answer, until `turns` turns are done. Each simulated person
-    has a connection of their own, as each browser does."""
+    `pause` seconds on average before each answer, until `turns` turns are done. Each
+    simulated person has a connection of their own, as each browser does."""
     latencies: list[float] = []
     budget = [turns]
 
     async def person(n: int) -> None:
+        waits = random.Random(n)
         await asyncio.sleep(pause * n / concurrency)  # spread the starts
         async with httpx.AsyncClient(base_url=url, timeout=60) as client:
             while budget[0] > 0:
@@ -98,7 +120,7 @@ async def _load(url: str, concurrency: int, turns: int, pause: float) -> tuple[f
                 path = f"/v1/conversations/{created['conversation_id']}/messages"
                 for answer in answers:
                     budget[0] -= 1
-                    await asyncio.sleep(pause)
+                    await asyncio.sleep(waits.expovariate(1 / pause) if pause else 0.0)
                     t = time.perf_counter()
                     response = await client.post(path, json={"text": answer}, headers=auth)
                     latencies.append(time.perf_counter() - t)
@@ -132,7 +154,8 @@ class _server:
         ]
         self.tmp = tmp
 
-    def __enter__(self) -> str:
+    def __enter__(self) -> tuple[str, int]:
+        """The service's URL, and the id of its main process."""
         self.process = subprocess.Popen(
             self.command,
             stdout=subprocess.PIPE,
@@ -149,7 +172,7 @@ class _server:
         for _ in range(200):
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    return url
+                    return url, self.process.pid
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
@@ -158,6 +181,28 @@ class _server:
     def __exit__(self, *exc: Any) -> None:
         self.process.terminate()
         self.process.wait(20)
+
+
+def _cpu(pids: list[int]) -> float:
+    """CPU seconds (user and system) used so far by these processes and their descendants
+    that are still running (Linux /proc)."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name, in parentheses, may hold spaces: fields follow its last ")".
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # a process that ended while we looked
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tree, grew = set(pids), True
+    while grew:  # add children until no process is left whose parent is in the tree
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= found
+        grew = bool(found)
+    return sum(used.get(pid, 0.0) for pid in tree)
 
 
 def _redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str] | None:

@@ -15,7 +15,7 @@ import gc
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import advisor
@@ -30,26 +30,19 @@ def resident() -> int:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
-def soak(size: str, sessions: int, every: int) -> list[tuple[int, int, int]]:
-    """(conversations held, resident bytes, Python's allocated blocks) at each checkpoint."""
+def soak(size: str, sessions: int, every: int) -> Iterator[tuple[int, int, int]]:
+    """(conversations held, resident bytes, Python's allocated blocks) at each checkpoint.
+    Nothing of earlier checkpoints is kept, so the blocks count only what advisor holds."""
     with tempfile.TemporaryDirectory(prefix="advisor-soak-") as tmp:
         folder, conversations = knowledge_for(size, Path(tmp))
         kb = warmed(advisor.load(folder), conversations)
-        points = []
         for done in range(sessions + 1):
             if done % every == 0:
                 gc.collect()
-                points.append((done, resident(), sys.getallocatedblocks()))
-                _, rss, blocks = points[-1]
-                growth = rss - points[0][1]
-                print(
-                    f"{done:>9} {rss / 2**20:>9.1f} {growth / 2**10:>+10.0f} {blocks:>10}",
-                    flush=True,
-                )
+                yield done, resident(), sys.getallocatedblocks()
             if done < sessions:
                 session = converse(kb, own(conversations[done % len(conversations)], done))
                 assert session.done
-    return points
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -62,7 +55,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     print(f"{'sessions':>9} {'RSS MB':>9} {'growth KB':>10} {'blocks':>10}")
-    soak(args.size, args.sessions, args.every)
+    baseline = None
+    for done, rss, blocks in soak(args.size, args.sessions, args.every):
+        baseline = rss if baseline is None else baseline
+        growth = (rss - baseline) / 2**10
+        print(f"{done:>9} {rss / 2**20:>9.1f} {growth:>+10.0f} {blocks:>10}", flush=True)
     print(f"({time.perf_counter() - started:.0f} s)")
 
 

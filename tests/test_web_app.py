@@ -121,6 +121,35 @@ def test_an_unexpected_error_is_logged_and_answered_without_details(
     assert "secret detail" in caplog.text and "Traceback" in caplog.text
 
 
+def test_a_client_that_leaves_mid_request_is_not_an_error(
+    settings: Settings, kb: KnowledgeBase, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(settings, kb=kb)
+    sent: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/conversations",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"100")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+        "scheme": "http",
+        "http_version": "1.1",
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    with caplog.at_level(logging.INFO, logger="advisor.web"):
+        asyncio.run(app(scope, receive, send))
+    assert sent == [] and caplog.text == ""
+
+
 @pytest.mark.parametrize(
     ("failure", "expected"),
     [(Busy("held"), (503, "busy")), (StoreError("down"), (503, "store_unavailable"))],

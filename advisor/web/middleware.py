@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,6 +38,8 @@ class CatchAll:
 
         try:
             await self.app(scope, receive, watch)
+        except ClientDisconnect:
+            return  # the client left before it had sent its request: nobody to answer
         except Exception as exc:
             if started:  # too late for an error answer: the server closes the connection
                 raise
