@@ -1,6 +1,6 @@
 """experta, made usable: the only module of advisor that imports it.
 
-Three things stand between experta 1.9.4 (its last release) and a long-running service:
+These stand between experta 1.9.4 (its last release) and a long-running service:
 
 1. It does not import on Python 3.10+: its pinned frozendict 1.2 subclasses
    `collections.Mapping`, which 3.10 removed. The removed ABC names are aliased before the
@@ -15,10 +15,14 @@ Three things stand between experta 1.9.4 (its last release) and a long-running s
 4. Every token the network passes on is built through a constructor that checks the types
    of its facts in `assert`s, debug checks that `python -O` drops; with them, building
    tokens was a third of a turn. Tokens are built without them.
+5. Its depth strategy looks for a withdrawn activation only beside the first one of the
+   same key, so among many of one key (goal rules) some stayed on the agenda after the
+   network withdrew them. `_Strategy` searches every activation of that key.
 """
 
 from __future__ import annotations
 
+import bisect
 import collections
 import collections.abc
 import logging
@@ -75,6 +79,22 @@ class _Strategy(DepthStrategy):  # type: ignore[misc]
     def get_key(self, activation: Any) -> tuple[int, list[int]]:
         ids = sorted((f["__factid__"] for f in activation.facts), reverse=True)
         return (activation.rule.salience, ids)
+
+    def _update_agenda(self, agenda: Any, added: list[Any], removed: list[Any]) -> None:
+        # Point 5 above: goal rules share a salience and often their facts, so many
+        # activations have one key, and a withdrawn one may be anywhere among them.
+        pending = agenda.activations
+        for activation in removed:
+            activation.key = self.get_key(activation)
+            low = bisect.bisect_left(pending, activation)
+            high = bisect.bisect_right(pending, activation, lo=low)
+            for index in range(low, high):
+                if pending[index] == activation:
+                    del pending[index]
+                    break
+        for activation in added:
+            activation.key = self.get_key(activation)
+            bisect.insort(pending, activation)
 
 
 class _Matcher(ReteMatcher):  # type: ignore[misc]

@@ -24,8 +24,6 @@ import asyncio
 import os
 import random
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +34,7 @@ from typing import Any
 import httpx
 
 from benchmarks.measure import BUNDLED, p99
+from benchmarks.services import start_redis
 
 OFFERED = 500.0  # turns per second offered in the latency run, at most
 
@@ -56,11 +55,12 @@ class Result:
 def run(tmp: Path, quick: bool) -> tuple[list[Result], list[str]]:
     notes: list[str] = []
     stores = {"sqlite": f"sqlite:{tmp / 'bench.sqlite3'}"}
-    redis = _redis(tmp)
-    if redis is None:
-        notes.append("HTTP with Redis not measured: redis-server is not installed")
-    else:
+    redis: tuple[subprocess.Popen[bytes], str] | None = None
+    try:
+        redis = start_redis(tmp)
         stores["redis"] = redis[1]
+    except RuntimeError as exc:
+        notes.append(f"HTTP with Redis not measured: {exc}")
     results = []
     try:
         for workers in (1, 2):
@@ -203,35 +203,3 @@ def _cpu(pids: list[int]) -> float:
         tree |= found
         grew = bool(found)
     return sum(used.get(pid, 0.0) for pid in tree)
-
-
-def _redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str] | None:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        return None
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return process, f"redis://127.0.0.1:{port}/0"
-        time.sleep(0.05)
-    process.terminate()
-    return None

@@ -13,6 +13,7 @@ from hypothesis import settings
 
 import advisor
 from advisor import KnowledgeBase, Reply, Session
+from benchmarks.services import start_redis
 
 if TYPE_CHECKING:
     from servers import Server
@@ -66,8 +67,6 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server for the session, on a free loopback port."""
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed (apt-get install redis-server; CI does)")
-    from servers import start_redis  # it imports test_cli, which imports this module
-
     process, url = start_redis(tmp_path_factory.mktemp("redis"))
     yield url
     process.terminate()

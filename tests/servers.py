@@ -6,8 +6,6 @@ import itertools
 import os
 import re
 import select
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -27,12 +25,6 @@ def client_address() -> str:
     to each alone. The servers trust X-Forwarded-For from 127.0.0.1 (uvicorn's default)."""
     n = next(_addresses)
     return f"127.1.{n // 250}.{n % 250 + 1}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _env() -> dict[str, str]:
@@ -96,40 +88,6 @@ class Server:
                 self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
-
-
-def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """A throwaway redis-server on a free loopback port, and its URL."""
-    executable = shutil.which("redis-server")
-    assert executable is not None
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            executable,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                if sock.recv(16).startswith(b"+PONG"):
-                    return process, f"redis://127.0.0.1:{port}/0"
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    process.wait()
-    raise RuntimeError("redis-server did not start")
 
 
 class Client:

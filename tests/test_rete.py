@@ -107,3 +107,19 @@ def test_threads_each_get_their_own_engine(kb: advisor.KnowledgeBase) -> None:
         t.join()
     assert wrong == []
     assert 1 <= len(pool._idle) <= 4  # engines are reused, at most one per thread
+
+
+def test_a_withdrawn_activation_leaves_the_agenda_among_many_of_the_same_key() -> None:
+    from experta.activation import Activation
+    from experta.agenda import Agenda
+
+    from advisor.rete import _Strategy
+
+    strategy, agenda = _Strategy(), Agenda()
+    rules = [advisor.rete.Rule(salience=-1)(lambda engine: None) for _ in range(12)]
+    fact = advisor.rete.Fact(__factid__=3)
+    tied = [Activation(rule, [fact]) for rule in rules]
+    strategy.update_agenda(agenda, tied, [])
+    # experta's own search looked one place either side of the first equal key only
+    strategy.update_agenda(agenda, [], [Activation(rules[7], [fact])])
+    assert [a.rule for a in agenda.activations] == [r for i, r in enumerate(rules) if i != 7]

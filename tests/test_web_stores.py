@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from servers import free_port
 
 from advisor.web.stores import Busy, Conflict, Record, Store, StoreError, open_store
+from benchmarks.services import free_port
 
 Open = Callable[..., Store]
 
