@@ -111,10 +111,15 @@ class Engine(BaseEngine):
         if held is not None and self.last is not None and answers[: len(held)] == held:
             if len(answers) == len(held):
                 return self.last
-            self.declare(*(self._remember(k) for k in answers[len(held) :]))
-            self.run()
-            if self._still_true():
-                return self._conclude(answers)
+            new = answers[len(held) :]
+            # An answer about a fact already read from a text or derived replaces that
+            # value, which the working memory cannot take back: only from scratch, where
+            # answers come first, does the answer win.
+            if not any(k.fact in self.known for k in new):
+                self.declare(*(self._remember(k) for k in new))
+                self.run()
+                if self._still_true():
+                    return self._conclude(answers)
         self.known: dict[str, Known] = {}
         self.outcomes: dict[str, Conclusion] = {}
         self.shown: dict[str, Derivation] = {}

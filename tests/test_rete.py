@@ -123,3 +123,18 @@ def test_a_withdrawn_activation_leaves_the_agenda_among_many_of_the_same_key() -
     # experta's own search looked one place either side of the first equal key only
     strategy.update_agenda(agenda, [], [Activation(rules[7], [fact])])
     assert [a.rule for a in agenda.activations] == [r for i, r in enumerate(rules) if i != 7]
+
+
+def test_an_answer_replaces_what_the_text_said_in_a_reused_engine(
+    kb: advisor.KnowledgeBase,
+) -> None:
+    # The paste says ISP; the person then answers LAN (/change). The engine that read the
+    # paste must not keep the ISP it read beside the answer.
+    text = Known("error_text", "0x800CCC0F, third-party ISP, Windows 95", "typed")
+    answers = [text, Known("connection", "lan", "chosen")]
+    fresh = EnginePool(kb.knowledge).build().infer(answers)
+    engine = EnginePool(kb.knowledge).build()
+    assert engine.infer([text]).values["connection"] == "isp"
+    reused = engine.infer(answers)
+    assert reused.values["connection"] == "lan"
+    assert reused.outcomes == fresh.outcomes and reused.goals == fresh.goals
