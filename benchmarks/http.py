@@ -68,7 +68,7 @@ def run(tmp: Path, quick: bool) -> tuple[list[Result], list[str]]:
                 with _server(workers, store, tmp) as (url, pid):
                     # A long-running service has compiled its rules and built its engines.
                     asyncio.run(_load(url, 100, 200 if quick else 1500, 0.0))
-                    service = [pid] if redis is None or name != "redis" else [pid, redis[0].pid]
+                    service = [pid, redis[0].pid] if redis and name == "redis" else [pid]
                     for concurrency in (10, 100):
                         turns = 300 if quick else 3000
                         client, server = time.process_time(), _cpu(service)
