@@ -8,13 +8,12 @@
 'error_text'
 """
 
+from advisor.dialog.knowledgebase import KnowledgeBase, load
+from advisor.dialog.reply import Message, Reply
+from advisor.dialog.session import Session
 from advisor.errors import AdvisorError, KnowledgeBaseError, Problem, StateError
-from advisor.knowledgebase import KnowledgeBase, load
-from advisor.reply import Message, Reply
-from advisor.runtime import configure_gc
-from advisor.session import Session
-
-__version__ = "0.1.0"
+from advisor.inference.runtime import configure_gc
+from advisor.version import __version__
 
 __all__ = [
     "AdvisorError",

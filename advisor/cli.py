@@ -12,11 +12,15 @@ from pathlib import Path
 
 import httpx
 
-from advisor import __version__, chat, check, explore, replay
+from advisor.dialog import explore
+from advisor.dialog.knowledgebase import KnowledgeBase, load
 from advisor.errors import KnowledgeBaseError
-from advisor.knowledgebase import KnowledgeBase, load
-from advisor.terminal import Terminal
-from advisor.transcript import Recorder
+from advisor.knowledge import check
+from advisor.terminal import pipe
+from advisor.terminal.app import Terminal
+from advisor.transcripts import replay
+from advisor.transcripts.format import Recorder
+from advisor.version import __version__
 from advisor.web.client import HttpConversation, RemoteError
 from advisor.web.server import serve
 from advisor.web.settings import Settings
@@ -183,9 +187,9 @@ def _chat(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     try:
         if sys.stdin.isatty() and sys.stdout.isatty() and not args.jsonl:
             return Terminal(session, steps=args.steps, record=record).run()
-        return chat.run(session, sys.stdin, sys.stdout, jsonl=args.jsonl, record=record)
+        return pipe.run(session, sys.stdin, sys.stdout, jsonl=args.jsonl, record=record)
     except KeyboardInterrupt:
-        sys.stdout.write("\n" + chat.GOODBYE + "\n")
+        sys.stdout.write("\n" + pipe.GOODBYE + "\n")
         return 130
     finally:
         if record is not None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from advisor.compiler import compile_rules
-from advisor.engine import Known, Outcome, Shown, Value
-from advisor.knowledge import Knowledge
-from advisor.rete import NOT, PASSIVE
+from advisor.inference.compiler import compile_rules
+from advisor.inference.facts import Known, Outcome, Shown, Value
+from advisor.inference.rete import NOT, PASSIVE
+from advisor.knowledge.model import Knowledge
 
 
 def available() -> bool:

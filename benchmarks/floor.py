@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from advisor.engine import Known
-from advisor.knowledge import Condition, Knowledge, Rule
+from advisor.inference.facts import Known
+from advisor.knowledge.model import Condition, Knowledge, Rule
 
 
 class Floor:

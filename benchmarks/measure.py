@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import advisor
-from advisor.engine import EnginePool, Known
-from advisor.knowledgebase import KnowledgeBase
-from advisor.session import Session
+from advisor.dialog.knowledgebase import KnowledgeBase
+from advisor.dialog.session import Session
+from advisor.inference.engine import EnginePool
+from advisor.inference.facts import Known
 from benchmarks import clips_port, synthetic
 from benchmarks.floor import Floor
 
@@ -70,7 +71,7 @@ def knowledge_for(size: str, tmp: Path) -> tuple[Path, list[list[str]]]:
     """The rule folder for a size ("bundled" or a number of articles), and the conversations
     to hold with it."""
     if size == "bundled":
-        from advisor.loader import bundled_rules
+        from advisor.knowledge.loader import bundled_rules
 
         folder = tmp / "bundled"
         shutil.copytree(bundled_rules(), folder, ignore=shutil.ignore_patterns(".advisor-cache"))

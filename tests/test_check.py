@@ -12,8 +12,8 @@ import pytest
 
 import advisor
 from advisor import cli
-from advisor.check import check
-from advisor.explore import depends_on, explore
+from advisor.dialog.explore import depends_on, explore
+from advisor.knowledge.check import check
 
 Write = Callable[..., Path]
 

@@ -12,7 +12,7 @@ from test_engine import ARTICLE
 
 import advisor
 from advisor import KnowledgeBase, Reply, Session
-from advisor.commands import parse
+from advisor.dialog.commands import parse
 
 Converse = Callable[..., tuple[Session, list[Reply]]]
 

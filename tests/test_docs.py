@@ -77,8 +77,8 @@ def test_readme_error_example_is_real(tmp_path: Path) -> None:
 
 
 def test_readme_transcript_example_replays(tmp_path: Path) -> None:
-    from advisor.replay import LocalConversation, replay
-    from advisor.transcript import parse
+    from advisor.transcripts.format import parse
+    from advisor.transcripts.replay import LocalConversation, replay
 
     example = "\n".join(block_after("## Transcripts")) + "\n"
     result = replay(parse(example, "README.md"), LocalConversation(advisor.load()))

@@ -10,7 +10,8 @@ from conftest import FIRST_MESSAGE
 
 import advisor
 from advisor import KnowledgeBase
-from advisor.engine import EnginePool, Goal, Known
+from advisor.inference.engine import EnginePool
+from advisor.inference.facts import Goal, Known
 
 
 def infer(kb: KnowledgeBase, **answers: str):

@@ -11,7 +11,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 import advisor
 from advisor import Reply, Session
-from advisor.understand import MAX_INPUT_BYTES
+from advisor.language.text import MAX_INPUT_BYTES
 
 KB = advisor.load()
 

@@ -9,7 +9,7 @@ import pytest
 
 import advisor
 from advisor.errors import KnowledgeBaseError
-from advisor.loader import bundled_rules, load_knowledge
+from advisor.knowledge.loader import bundled_rules, load_knowledge
 
 GOOD = """\
 format: 1

@@ -67,7 +67,7 @@ def test_configure_gc_raises_the_young_threshold_and_never_lowers_it() -> None:
     try:
         gc.set_threshold(700, 10, 10)
         advisor.configure_gc()
-        assert gc.get_threshold() == (advisor.runtime.YOUNG_COLLECTION, 10, 10)
+        assert gc.get_threshold() == (advisor.inference.runtime.YOUNG_COLLECTION, 10, 10)
         gc.set_threshold(50_000, 10, 10)
         advisor.configure_gc()
         assert gc.get_threshold()[0] == 50_000

@@ -1,4 +1,4 @@
-"""The experta compatibility step and the cache fixes in advisor/rete.py."""
+"""The experta compatibility step and the cache fixes in advisor/inference/rete.py."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from pathlib import Path
 from conftest import FIRST_MESSAGE
 
 import advisor
-from advisor.engine import EnginePool, Known
-from advisor.rete import experta
+from advisor.inference.engine import EnginePool
+from advisor.inference.facts import Known
+from advisor.inference.rete import experta
 
 PACKAGE = Path(advisor.__file__).parent
 
@@ -35,7 +36,7 @@ def test_experta_is_imported_only_through_rete() -> None:
 
 def test_importing_advisor_leaves_logging_alone() -> None:
     # experta calls logging.basicConfig() on import; an embedding program must keep control.
-    code = "import logging, advisor.rete; print(len(logging.getLogger().handlers))"
+    code = "import logging, advisor.inference.rete; print(len(logging.getLogger().handlers))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0"
 
@@ -113,11 +114,11 @@ def test_a_withdrawn_activation_leaves_the_agenda_among_many_of_the_same_key() -
     from experta.activation import Activation
     from experta.agenda import Agenda
 
-    from advisor.rete import _Strategy
+    from advisor.inference.rete import _Strategy
 
     strategy, agenda = _Strategy(), Agenda()
-    rules = [advisor.rete.Rule(salience=-1)(lambda engine: None) for _ in range(12)]
-    fact = advisor.rete.Fact(__factid__=3)
+    rules = [advisor.inference.rete.Rule(salience=-1)(lambda engine: None) for _ in range(12)]
+    fact = advisor.inference.rete.Fact(__factid__=3)
     tied = [Activation(rule, [fact]) for rule in rules]
     strategy.update_agenda(agenda, tied, [])
     # experta's own search looked one place either side of the first equal key only

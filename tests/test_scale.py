@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 import advisor
-from advisor import loader
-from advisor.engine import EnginePool, Known
-from advisor.explore import explore
-from advisor.partition import restrict, split
+from advisor.dialog.explore import explore
+from advisor.inference.engine import EnginePool
+from advisor.inference.facts import Known
+from advisor.inference.partition import restrict, split
+from advisor.knowledge import loader
 from benchmarks import synthetic
 
 

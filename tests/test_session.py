@@ -9,7 +9,7 @@ import pytest
 from conftest import FIRST_MESSAGE
 
 from advisor import KnowledgeBase, Reply, Session, StateError
-from advisor.understand import MAX_INPUT_BYTES
+from advisor.language.text import MAX_INPUT_BYTES
 
 Converse = Callable[..., tuple[Session, list[Reply]]]
 

@@ -15,8 +15,8 @@ from prompt_toolkit.validation import ValidationError
 
 import advisor
 from advisor import cli
-from advisor.terminal import Terminal, _Choices, _SessionValidator
-from advisor.transcript import Recorder
+from advisor.terminal.app import Terminal, _Choices, _SessionValidator
+from advisor.transcripts.format import Recorder
 
 ENTER, CTRL_C, CTRL_D, CTRL_U, DOWN = "\r", "\x03", "\x04", "\x15", "\x1b[B"
 

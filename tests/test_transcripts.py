@@ -12,8 +12,7 @@ from test_cli import chat
 
 import advisor
 from advisor import cli
-from advisor.replay import LocalConversation, find, replay
-from advisor.transcript import (
+from advisor.transcripts.format import (
     TranscriptError,
     Turn,
     check,
@@ -22,6 +21,7 @@ from advisor.transcript import (
     parse_file,
     user_lines,
 )
+from advisor.transcripts.replay import LocalConversation, find, replay
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = sorted((ROOT / "transcripts").glob("*.chat"))

@@ -22,15 +22,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from advisor import __version__
-from advisor.explain import Explanation
-from advisor.knowledgebase import KnowledgeBase, load
-from advisor.runtime import configure_gc
-from advisor.session import Session
-from advisor.web import openapi
+from advisor.dialog.explain import Explanation
+from advisor.dialog.knowledgebase import KnowledgeBase, load
+from advisor.dialog.session import Session
+from advisor.inference.runtime import configure_gc
+from advisor.version import __version__
 from advisor.web.conversations import Conversations, Said
 from advisor.web.errors import ApiError
 from advisor.web.middleware import CatchAll, Cors, RateLimit
+from advisor.web.openapi import document as openapi_document
 from advisor.web.responses import DEMO_CSP, StaticFile, error_response, json_response
 from advisor.web.settings import Settings
 from advisor.web.stores import open_store
@@ -195,13 +195,13 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        configure_gc()  # this process is a worker: see advisor.runtime
+        configure_gc()  # this process is a worker: see advisor.inference.runtime
         # Compile the rules and build a first engine before the first person waits for it.
         await api.work(kb.infer, [])
         yield
         store.close()
 
-    document = openapi.document()
+    document = openapi_document()
 
     async def openapi_json(request: Request) -> Response:
         return json_response(document)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from advisor.errors import AdvisorError
-from advisor.replay import ReplyData
+from advisor.transcripts.replay import ReplyData
 
 _RETRIES = 5
 

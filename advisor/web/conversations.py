@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from advisor.dialog.explain import Explanation
+from advisor.dialog.knowledgebase import KnowledgeBase
+from advisor.dialog.session import Session
 from advisor.errors import StateError
-from advisor.explain import Explanation
-from advisor.knowledgebase import KnowledgeBase
-from advisor.session import Session
 from advisor.web.errors import ApiError
 from advisor.web.settings import Settings
 from advisor.web.stores import Conflict, Record, Store

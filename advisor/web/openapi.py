@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor import __version__
-from advisor.reply import MESSAGE_TYPES
+from advisor.dialog.reply import MESSAGE_TYPES
+from advisor.version import __version__
 from advisor.web.errors import ERRORS
 
 Schema = dict[str, Any]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from advisor.understand import MAX_INPUT_BYTES
+from advisor.language.text import MAX_INPUT_BYTES
 
 DEFAULT_STORE = "sqlite:advisor.sqlite3"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from advisor.understand import excerpt
-from advisor.wording import HANDOFF
+from advisor.dialog.wording import HANDOFF
+from advisor.language.text import excerpt
 
 Data = Mapping[str, Any]
 

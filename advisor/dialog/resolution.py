@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from advisor.knowledge import Article, Item, Knowledge
-from advisor.reply import Message
+from advisor.dialog.reply import Message
+from advisor.knowledge.model import Article, Item, Knowledge
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,11 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from advisor.engine import Conclusion, Derivation, Goal, Outcome, Shown, Value
-from advisor.knowledge import Article, Condition, Item, Knowledge, Pattern
-from advisor.knowledge import Rule as KbRule
-from advisor.partition import ROUTE
-from advisor.rete import AS, NOT, PASSIVE, P, Rule
+from advisor.inference.facts import Conclusion, Derivation, Goal, Outcome, Shown, Value
+from advisor.inference.partition import ROUTE
+from advisor.inference.rete import AS, NOT, PASSIVE, P, Rule
+from advisor.knowledge.model import Article, Condition, Item, Knowledge, Pattern
+from advisor.knowledge.model import Rule as KbRule
 
 _EXTRACT, _DERIVE, _CONCLUDE, _SHOW = 900_000, 800_000, 700_000, 600_000
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from advisor.knowledge import Question
+from advisor.knowledge.model import Question
 
 # The message types a frontend can meet, with what each carries besides `text`.
 MESSAGE_TYPES = {

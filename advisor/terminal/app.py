@@ -25,13 +25,14 @@ from prompt_toolkit.styles import Style
 from prompt_toolkit.utils import is_dumb_terminal
 from prompt_toolkit.validation import DummyValidator, ValidationError, Validator
 
-from advisor import guide, wording
-from advisor.commands import COMMANDS
-from advisor.knowledge import Question
-from advisor.plain import handoff_lines, message_lines
-from advisor.reply import Reply
-from advisor.session import Session
-from advisor.transcript import Recorder
+from advisor.dialog import wording
+from advisor.dialog.commands import COMMANDS
+from advisor.dialog.render import handoff_lines, message_lines
+from advisor.dialog.reply import Reply
+from advisor.dialog.session import Session
+from advisor.knowledge.model import Question
+from advisor.terminal import guide
+from advisor.transcripts.format import Recorder
 
 STYLE = Style.from_dict(
     {

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from advisor.dialog.render import message_lines
 from advisor.errors import AdvisorError
-from advisor.plain import message_lines
 
 SUFFIX = "chat"
 _MODES = re.compile(

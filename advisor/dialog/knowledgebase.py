@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from advisor.engine import EnginePool, Inference, Known
+from advisor.dialog.session import STATE_FORMAT, Session
 from advisor.errors import StateError
-from advisor.knowledge import Knowledge
-from advisor.loader import load_knowledge
-from advisor.partition import split
-from advisor.session import STATE_FORMAT, Session
-from advisor.understand import clean, too_long
+from advisor.inference.engine import EnginePool
+from advisor.inference.facts import Inference, Known
+from advisor.inference.partition import split
+from advisor.knowledge.loader import load_knowledge
+from advisor.knowledge.model import Knowledge
+from advisor.language.text import clean, too_long
 
 
 class KnowledgeBase:

@@ -18,7 +18,8 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from advisor.knowledge import Knowledge
+from advisor.knowledge.model import Knowledge
+from advisor.version import __version__
 
 FOLDER = ".advisor-cache"
 
@@ -26,8 +27,6 @@ FOLDER = ".advisor-cache"
 def cached(paths: Sequence[Path], load: Callable[[], Knowledge]) -> Knowledge:
     """The knowledge of `paths` from the cache when it is there and fresh, else `load()`d
     and stored for next time."""
-    from advisor import __version__
-
     digest = hashlib.sha256(f"{__version__} {sys.version_info[:2]}".encode())
     for path in paths:
         stat = path.stat()

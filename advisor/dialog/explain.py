@@ -11,10 +11,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.engine import Derivation, Inference, Known
-from advisor.knowledge import Condition, Item, Knowledge, Pattern
-from advisor.partition import ROUTE
-from advisor.understand import excerpt
+from advisor.inference.facts import Derivation, Inference, Known
+from advisor.inference.partition import ROUTE
+from advisor.knowledge.model import Condition, Item, Knowledge, Pattern
+from advisor.language.text import excerpt
 
 SOURCES = {
     "typed": "you typed it",

@@ -12,81 +12,23 @@ it is idle: then a turn only adds the new answer to what that engine already hol
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
-from advisor import strategy
-from advisor.knowledge import Condition, Knowledge
-from advisor.rete import BaseEngine, Fact
-
-Source = Literal["typed", "chosen", "extracted", "derived"]
-
-
-class Value(Fact):  # type: ignore[misc]
-    pass
-
-
-class Outcome(Fact):  # type: ignore[misc]
-    pass
-
-
-class Shown(Fact):  # type: ignore[misc]
-    pass
-
-
-@dataclass(frozen=True)
-class Derivation:
-    """Which rule concluded something, and on which facts."""
-
-    rule: str
-    premises: tuple[tuple[str, str], ...] = ()
-    # `not` conditions it relied on: facts not known to have these values.
-    absent: tuple[Condition, ...] = ()
-
-
-@dataclass(frozen=True)
-class Known:
-    fact: str
-    value: str
-    source: Source
-    derivation: Derivation | None = None
-
-
-@dataclass(frozen=True)
-class Conclusion:
-    article: str
-    status: Literal["applies", "not_applicable"]
-    derivation: Derivation
-
-
-@dataclass(frozen=True, order=True)
-class Goal:
-    """`fact` is awaited: `path` runs from the rule or pattern that needs it directly, through
-    whatever needs what that gives, to an article's rule or an item."""
-
-    fact: str
-    path: tuple[str, ...]
-
-    @property
-    def waiter(self) -> str:
-        return self.path[0]
-
-
-@dataclass(frozen=True)
-class Inference:
-    """Everything one run of the engine concluded, each conclusion with its provenance."""
-
-    known: Mapping[str, Known]
-    outcomes: Mapping[str, Conclusion]
-    shown: Mapping[str, Derivation]
-    goals: tuple[Goal, ...]  # in knowledge-base order
-    question: str | None
-
-    @property
-    def values(self) -> dict[str, str]:
-        return {name: k.value for name, k in self.known.items()}
+from advisor.inference import strategy
+from advisor.inference.compiler import compile_rules
+from advisor.inference.facts import (
+    Conclusion,
+    Derivation,
+    Goal,
+    Inference,
+    Known,
+    Source,
+    Value,
+)
+from advisor.inference.rete import BaseEngine
+from advisor.knowledge.model import Knowledge
 
 
 class Engine(BaseEngine):
@@ -192,8 +134,6 @@ class EnginePool:
     """
 
     def __init__(self, knowledge: Knowledge, keep: int = 32, waits: Iterable[str] = ()) -> None:
-        from advisor.compiler import compile_rules  # it builds on the facts defined here
-
         rules = compile_rules(knowledge, waits)
         self._cls = type("AdvisorEngine", (Engine,), {"_rules": rules, "_knowledge": knowledge})
         self._idle: list[Engine] = []  # least recently used first

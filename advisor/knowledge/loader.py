@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from advisor import cache, schema
 from advisor.errors import KnowledgeBaseError, Problem
-from advisor.knowledge import (
+from advisor.knowledge import cache, schema
+from advisor.knowledge.model import (
     YES_NO,
     Article,
     Choice,
@@ -30,7 +30,7 @@ from advisor.knowledge import (
     Rule,
     normalise,
 )
-from advisor.rulefile import RuleFile, read
+from advisor.knowledge.rulefile import RuleFile, read
 
 
 def bundled_rules() -> Path:
@@ -39,7 +39,7 @@ def bundled_rules() -> Path:
     An installed wheel carries it inside the package; a source checkout (or an editable
     install) has it at the top of the repository.
     """
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the advisor package
     inside = here / "rules"
     return inside if inside.is_dir() else here.parent / "rules"
 

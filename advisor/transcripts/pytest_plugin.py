@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from advisor.knowledgebase import KnowledgeBase, load
-from advisor.replay import LocalConversation, Result, replay
-from advisor.transcript import SUFFIX, TranscriptError, parse_file
+from advisor.dialog.knowledgebase import KnowledgeBase, load
+from advisor.transcripts.format import SUFFIX, TranscriptError, parse_file
+from advisor.transcripts.replay import LocalConversation, Result, replay
 
 _KEY = pytest.StashKey[KnowledgeBase]()
 

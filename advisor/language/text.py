@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from advisor.knowledge import Choice, Question, normalise
+from advisor.knowledge.model import Choice, Question, normalise
 
 MAX_INPUT_BYTES = 64 * 1024
 

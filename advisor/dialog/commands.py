@@ -8,14 +8,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from advisor import wording
-from advisor.explain import Explanation
-from advisor.reply import Message, Reply
+from advisor.dialog import wording
+from advisor.dialog.explain import Explanation
+from advisor.dialog.reply import Message, Reply
 
-if TYPE_CHECKING:
-    from advisor.session import Session
+
+class Controls(Protocol):
+    """What a command needs of a conversation (a `Session` has it)."""
+
+    def reply(self, messages: list[Message]) -> Reply: ...
+    def why(self) -> Explanation: ...
+    def how(self, target: str | None = None) -> Explanation: ...
+    def facts(self) -> Explanation: ...
+    def back(self) -> Reply: ...
+    def change(self, fact: str, answer: str = "") -> Reply: ...
+    def restart(self) -> Reply: ...
+    def quit(self) -> Reply: ...
+
 
 # `/word` or `/word arguments`; a pasted path such as /var/log/mail is not a command.
 _COMMAND = re.compile(r"^/([A-Za-z]+)(?:\s+(.*))?$", re.DOTALL)
@@ -25,17 +36,17 @@ def _explained(kind: str, explanation: Explanation) -> Message:
     return Message(kind, explanation.text, explanation.to_dict())
 
 
-def _help(session: Session, _: str) -> Reply:
+def _help(session: Controls, _: str) -> Reply:
     lines = [wording.HELP, *(f"  /{name:<8} {text}" for name, (text, _) in COMMANDS.items())]
     return session.reply([Message("help", "\n".join(lines))])
 
 
-def _change(session: Session, args: str) -> Reply:
+def _change(session: Controls, args: str) -> Reply:
     fact, _, answer = args.partition(" ")
     return session.change(fact.strip(), answer.strip())
 
 
-COMMANDS: dict[str, tuple[str, Callable[[Session, str], Reply]]] = {
+COMMANDS: dict[str, tuple[str, Callable[[Controls, str], Reply]]] = {
     "why": ("why I ask this question", lambda s, _: s.reply([_explained("explanation", s.why())])),
     "how": (
         "how I concluded: /how, or /how 2.3 for a step, /how windows for a fact",
@@ -59,7 +70,7 @@ def parse(said: str) -> tuple[str, str] | None:
     return (match[1].lower(), match[2] or "") if match else None
 
 
-def run(session: Session, name: str, args: str) -> Reply:
+def run(session: Controls, name: str, args: str) -> Reply:
     command = COMMANDS.get(name)
     if command is None:
         return session.reply([Message("invalid", wording.UNKNOWN_COMMAND.format(name=name))])

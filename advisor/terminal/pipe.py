@@ -1,6 +1,6 @@
 """`advisor chat` over a pipe: one answer per line in, plain text (or JSON lines) out.
 
-Other programs drive advisor this way; at a terminal, `advisor.terminal` takes over. The
+Other programs drive advisor this way; at a terminal, `advisor.terminal.app` takes over. The
 session does all the work in both.
 """
 
@@ -10,11 +10,11 @@ import json
 from collections.abc import Callable
 from typing import TextIO
 
-from advisor.plain import reply_lines
-from advisor.reply import Reply
-from advisor.session import Session
-from advisor.transcript import Recorder
-from advisor.understand import clean, excerpt
+from advisor.dialog.render import reply_lines
+from advisor.dialog.reply import Reply
+from advisor.dialog.session import Session
+from advisor.language.text import clean, excerpt
+from advisor.transcripts.format import Recorder
 
 GOODBYE = "Goodbye."
 ECHO_LIMIT = 200

@@ -17,7 +17,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from advisor.knowledge import Knowledge
+from advisor.knowledge.model import Knowledge
 
 ROUTE = "route"  # the name of the router, and the prefix of what waits in it
 

@@ -10,20 +10,25 @@ why a saved state is small and a restored session continues exactly where it was
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from advisor import commands, resolution, wording
-from advisor.engine import Inference, Known
+from advisor.dialog import commands, resolution, wording
+from advisor.dialog.explain import Explainer, Explanation
+from advisor.dialog.reply import Message, Reply
 from advisor.errors import StateError
-from advisor.explain import Explainer, Explanation
-from advisor.knowledge import Question
-from advisor.reply import Message, Reply
-from advisor.understand import MAX_INPUT_BYTES, clean, excerpt, match_choice, too_long
-
-if TYPE_CHECKING:
-    from advisor.knowledgebase import KnowledgeBase
+from advisor.inference.facts import Inference, Known
+from advisor.knowledge.model import Knowledge, Question
+from advisor.language.text import MAX_INPUT_BYTES, clean, excerpt, match_choice, too_long
 
 STATE_FORMAT = 1
+
+
+class Reasoner(Protocol):
+    """What a session needs of its knowledge base (a `KnowledgeBase` has it)."""
+
+    knowledge: Knowledge
+
+    def infer(self, answers: list[Known]) -> Inference: ...
 
 
 class Session:
@@ -31,7 +36,7 @@ class Session:
 
     def __init__(
         self,
-        kb: KnowledgeBase,
+        kb: Reasoner,
         answers: Iterable[Known] = (),
         *,
         started: bool = False,

@@ -14,9 +14,9 @@ import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from advisor.knowledge import Condition, Knowledge, Pattern, Rule
-from advisor.knowledgebase import KnowledgeBase
-from advisor.session import Session
+from advisor.dialog.knowledgebase import KnowledgeBase
+from advisor.dialog.session import Session
+from advisor.knowledge.model import Condition, Knowledge, Pattern, Rule
 
 MAX_TURNS = 20
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from advisor.knowledge import Knowledge
-from advisor.reply import Reply
-from advisor.session import Session
+from advisor.dialog.reply import Reply
+from advisor.dialog.session import Session
+from advisor.knowledge.model import Knowledge
 
 
 @dataclass(frozen=True, order=True)

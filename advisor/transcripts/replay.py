@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from advisor import coverage
-from advisor.coverage import Element
-from advisor.knowledgebase import KnowledgeBase
-from advisor.reply import Reply
-from advisor.transcript import (
+from advisor.dialog.knowledgebase import KnowledgeBase
+from advisor.dialog.reply import Reply
+from advisor.transcripts import coverage
+from advisor.transcripts.coverage import Element
+from advisor.transcripts.format import (
     SUFFIX,
     Transcript,
     TranscriptError,

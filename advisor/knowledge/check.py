@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from advisor.errors import KnowledgeBaseError
-from advisor.knowledge import Article, Condition, Item, Knowledge, Rule
-from advisor.loader import load_knowledge
+from advisor.knowledge.loader import load_knowledge
+from advisor.knowledge.model import Article, Condition, Item, Knowledge, Rule
 
 ANY = None  # a fact that can take any value (free text)
 

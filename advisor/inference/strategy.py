@@ -11,12 +11,9 @@ of one article by the order of its conditions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
-from advisor.knowledge import Knowledge, Rule
-
-if TYPE_CHECKING:
-    from advisor.engine import Goal
+from advisor.inference.facts import Goal
+from advisor.knowledge.model import Knowledge, Rule
 
 
 def article_of(knowledge: Knowledge, rule_id: str) -> str:
