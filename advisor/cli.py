@@ -12,10 +12,9 @@ from pathlib import Path
 
 import httpx
 
-from advisor.dialog import explore
+from advisor.authoring import check, explore, understanding
 from advisor.dialog.knowledgebase import KnowledgeBase, load
 from advisor.errors import KnowledgeBaseError
-from advisor.knowledge import check
 from advisor.terminal import pipe
 from advisor.terminal.app import Terminal
 from advisor.transcripts import replay
@@ -147,6 +146,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also walk every path of the conversation with real sessions",
     )
+    p.add_argument(
+        "--understanding",
+        action="store_true",
+        help="measure how well typed messages are understood, on labelled utterances",
+    )
+    p.add_argument(
+        "--utterances",
+        metavar="FILE",
+        default=str(understanding.UTTERANCES),
+        help="the labelled utterances for --understanding (default: %(default)s)",
+    )
+    p.add_argument(
+        "--sweep",
+        action="store_true",
+        help="with --understanding: the scores at other message-recognition thresholds",
+    )
     p.add_argument("--format", choices=["text", "json"], default="text")
 
     args = parser.parse_args(argv)
@@ -262,25 +277,40 @@ def _serve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     knowledge, findings = check.check(args.rules)
     status = check.exit_status(findings)
-    exploration = None
+    data: dict[str, object] = {"findings": [f.to_dict() for f in findings]}
+    lines = [str(f) for f in findings]
+    errors = sum(f.severity == "error" for f in findings)
+    plural = "s" if errors != 1 else ""
+    warnings = len(findings) - errors
+    lines.append(
+        f"{errors} error{plural}, {warnings} warning{'s' if warnings != 1 else ''}"
+        if findings
+        else "No problems found."
+    )
     if args.explore and knowledge is not None:
         exploration = explore.explore(KnowledgeBase(knowledge))
-        if not exploration.ok:
-            status = 2
+        status = max(status, 0 if exploration.ok else 2)
+        data["exploration"] = exploration.to_dict()
+        lines += exploration.summary()
+    if args.understanding and knowledge is not None:
+        try:
+            utterances = understanding.load(Path(args.utterances), knowledge)
+        except KnowledgeBaseError as exc:
+            _problems(exc)
+            return 2
+        report = understanding.evaluate(knowledge, utterances)
+        if report.failing():
+            status = max(status, 1)
+        data["understanding"] = report.to_dict()
+        lines += report.lines(len(utterances))
+        if args.sweep:
+            lines += ["Message recognition at other thresholds:"]
+            lines += understanding.sweep(knowledge, utterances)
+    data["status"] = status
     if args.format == "json":
-        data: dict[str, object] = {"status": status, "findings": [f.to_dict() for f in findings]}
-        if exploration is not None:
-            data["exploration"] = exploration.to_dict()
         print(json.dumps(data, indent=2))
-        return status
-    for finding in findings:
-        print(finding)
-    errors = sum(f.severity == "error" for f in findings)
-    print(
-        f"{errors} errors, {len(findings) - errors} warnings" if findings else "No problems found."
-    )
-    if exploration is not None:
-        print("\n".join(exploration.summary()))
+    else:
+        print("\n".join(lines))
     return status
 
 

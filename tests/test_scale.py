@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import advisor
-from advisor.dialog.explore import explore
+from advisor.authoring.explore import explore
 from advisor.inference.engine import EnginePool
 from advisor.inference.facts import Known
 from advisor.inference.partition import restrict, split

@@ -8,14 +8,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from advisor.dialog.session import STATE_FORMAT, Session
+from advisor.dialog.session import STATE_FORMAT, Given, Pending, Session
 from advisor.errors import StateError
 from advisor.inference.engine import EnginePool
-from advisor.inference.facts import Inference, Known
+from advisor.inference.facts import Derivation, Inference, Known
 from advisor.inference.partition import split
 from advisor.knowledge.loader import load_knowledge
-from advisor.knowledge.model import Knowledge
+from advisor.knowledge.model import Knowledge, Question
 from advisor.language.text import clean, too_long
+from advisor.language.understand import Understander, Understanding
+
+# Saved states of the first format (answers only: typed or chosen) still restore.
+FORMATS = (1, STATE_FORMAT)
 
 
 class KnowledgeBase:
@@ -32,6 +36,13 @@ class KnowledgeBase:
         self.partitions = partitions
         self._pools: OrderedDict[frozenset[str] | None, EnginePool] = OrderedDict()
         self._lock = threading.Lock()
+        self._understander: Understander | None = None
+
+    def understand(self, text: str, question: Question) -> Understanding:
+        """What a message says at a question (its patterns are compiled on first need)."""
+        if self._understander is None:
+            self._understander = Understander(self.knowledge)
+        return self._understander.understand(text, question)
 
     @property
     def pool(self) -> EnginePool:
@@ -73,7 +84,7 @@ class KnowledgeBase:
         """A session from `Session.to_state()`; StateError when it does not fit this base."""
         if not isinstance(state, Mapping):
             raise StateError("a saved state is a mapping")
-        if state.get("format") != STATE_FORMAT:
+        if state.get("format") not in FORMATS:
             raise StateError(f"unsupported format {state.get('format')!r}", field="format")
         answers = state.get("answers")
         if not isinstance(answers, list):
@@ -81,33 +92,69 @@ class KnowledgeBase:
         asking = state.get("asking")
         if asking is not None and not self._askable(asking):
             raise StateError(f"{asking!r} is not a question of this knowledge base", field="asking")
+        helped = state.get("helped", [])
+        if not isinstance(helped, list) or not all(self._askable(h) for h in helped):
+            raise StateError("must list questions of this knowledge base", field="helped")
+        unclear = state.get("unclear", [])
+        if not isinstance(unclear, list) or not all(_text(u) for u in unclear):
+            raise StateError("must list texts within the size limit", field="unclear")
         return Session(
             self,
-            [self._answer(a, i) for i, a in enumerate(answers)],
+            [self._given(a, i) for i, a in enumerate(answers)],
             started=bool(state.get("started", True)),
             asking=asking,
             ended=bool(state.get("ended", False)),
+            helped=helped,
+            pending=self._pending(state.get("pending")),
+            unclear=[clean(u) for u in unclear],
         )
 
     def _askable(self, fact: Any) -> bool:
         spec = self.knowledge.facts.get(fact) if isinstance(fact, str) else None
         return spec is not None and spec.question is not None
 
-    def _answer(self, data: Any, index: int) -> Known:
+    def _given(self, data: Any, index: int) -> Given:
         where = f"answers[{index}]"
         if not isinstance(data, Mapping):
             raise StateError("must be a mapping", field=where)
-        fact, value = data.get("fact"), data.get("value")
-        if not isinstance(fact, str) or not self._askable(fact):
-            raise StateError(f"{fact!r} is not a question of this knowledge base", field=where)
+        turn = data.get("turn", index + 1)
+        if not isinstance(turn, int) or isinstance(turn, bool):
+            raise StateError("the turn must be a whole number", field=where)
+        return Given(self._known(data, where), turn)
+
+    def _known(self, data: Mapping[str, Any], where: str) -> Known:
+        fact, value, source = data.get("fact"), data.get("value"), data.get("source")
+        spec = self.knowledge.facts.get(fact) if isinstance(fact, str) else None
+        if spec is None or not isinstance(fact, str):
+            raise StateError(f"{fact!r} is not a fact of this knowledge base", field=where)
         if not isinstance(value, str) or too_long(value):
             raise StateError("the value must be text within the size limit", field=where)
-        spec = self.knowledge.facts[fact]
+        if spec.values is not None and value not in spec.values:
+            raise StateError(f"{value!r} is not a value of {fact!r}", field=where)
+        if source in ("extracted", "confirmed"):
+            by, said = data.get("by", fact), data.get("said", "")
+            if not isinstance(by, str) or not _text(said):
+                raise StateError("`by` and `said` must be text", field=where)
+            return Known(fact, value, source, Derivation(by, said=clean(said)))
+        if source is not None or spec.question is None:
+            raise StateError(f"{fact!r} cannot be given as {source or 'an answer'}", field=where)
         if spec.values is None:
             return Known(fact, clean(value), "typed")
-        if value not in spec.values:
-            raise StateError(f"{value!r} is not a choice of {fact!r}", field=where)
         return Known(fact, value, "chosen")
+
+    def _pending(self, data: Any) -> Pending | None:
+        if data is None:
+            return None
+        if not isinstance(data, Mapping) or not self._askable(data.get("question")):
+            raise StateError("must name a question of this knowledge base", field="pending")
+        if not _text(data.get("text")):
+            raise StateError("the text must be within the size limit", field="pending")
+        reading = self._known(data, "pending")
+        return Pending(reading, data["question"], clean(data["text"]))
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and not too_long(value)
 
 
 def load(path: str | Path | None = None, *, engines: int = 64) -> KnowledgeBase:

@@ -11,9 +11,10 @@ from advisor.knowledge.model import Question
 
 # The message types a frontend can meet, with what each carries besides `text`.
 MESSAGE_TYPES = {
-    "greeting": "the opening line",
+    "greeting": "the opening line, or a greeting back",
     "invalid": "an answer that was not taken, and why; the same question follows",
-    "understood": "what was read from an answer (`facts`: [{fact, value, label}])",
+    "understood": "what was read from a message (`facts`: [{fact, value, label, said}])",
+    "hint": "help with the question asked: how to find the answer, what to paste",
     "diagnosis": "the article that matches (`article`)",
     "cause": "the cause the article gives",
     "not_applicable": "an article that does not apply, and why (`article`)",
@@ -27,7 +28,7 @@ MESSAGE_TYPES = {
     "explanation": "an answer to /why or /how (`title`, `reasons`)",
     "facts": "an answer to /facts (`title`, `reasons`)",
     "help": "the list of commands",
-    "info": "what a command did (/back, /change, /restart)",
+    "info": "what a command did (/back, /change, /restart), or a remark on a message",
     "goodbye": "the conversation was ended by /quit",
 }
 

@@ -1,26 +1,37 @@
 """The conversation with one person: ask, understand, advise, explain.
 
 Every frontend (terminal, HTTP, transcripts, a Python caller) goes through `Session.send`,
-so they all behave the same. A session's state is the list of answers it was given (and
-which question it was made to ask again); all else (what was read from them, what was
-concluded, the next question) is inferred again from them by the pooled engine, which is
-why a saved state is small and a restored session continues exactly where it was.
+so they all behave the same. A session's state is what it was given: each answer (typed,
+chosen, or read from what the person wrote, with the words it was read from), which
+questions it has already helped with, and a reading it waits to have confirmed. All else
+(what follows, the next question) is inferred again from the answers by the pooled engine,
+which is why a saved state is small and a restored session goes on exactly where it was.
+
+A message is read whole at every question (see `advisor.language`): what answers the
+question, and whatever else it says in passing ("98, and I'm on DSL"), which is never asked
+again. A message that answers nothing gets help, not an ending: how to find the answer, the
+error messages advisor knows, a way to say there is none. Only when a person has given what
+they have and nothing fits does the conversation end without an article.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from advisor.dialog import commands, resolution, wording
+from advisor.dialog import commands, narrate, resolution, wording
 from advisor.dialog.explain import Explainer, Explanation
+from advisor.dialog.handoff import handoff
 from advisor.dialog.reply import Message, Reply
 from advisor.errors import StateError
-from advisor.inference.facts import Inference, Known
-from advisor.knowledge.model import Knowledge, Question
-from advisor.language.text import MAX_INPUT_BYTES, clean, excerpt, match_choice, too_long
+from advisor.inference.facts import Derivation, Inference, Known
+from advisor.knowledge.model import UNKNOWN, Choice, Knowledge, Question
+from advisor.language.reader import Reading, recognises
+from advisor.language.text import MAX_INPUT_BYTES, clean, excerpt, too_long
+from advisor.language.understand import Understanding
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 
 
 class Reasoner(Protocol):
@@ -30,6 +41,25 @@ class Reasoner(Protocol):
 
     def infer(self, answers: list[Known]) -> Inference: ...
 
+    def understand(self, text: str, question: Question) -> Understanding: ...
+
+
+@dataclass(frozen=True)
+class Given:
+    """An answer, and the turn of the conversation it was given in."""
+
+    known: Known
+    turn: int
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A reading advisor asked the person to confirm ("Did you mean ...?")."""
+
+    reading: Known
+    question: str  # the text question it was read at
+    text: str  # the whole message it was read from
+
 
 class Session:
     """One conversation with one person."""
@@ -37,21 +67,27 @@ class Session:
     def __init__(
         self,
         kb: Reasoner,
-        answers: Iterable[Known] = (),
+        answers: Iterable[Given] = (),
         *,
         started: bool = False,
         asking: str | None = None,
         ended: bool = False,
+        helped: Iterable[str] = (),
+        pending: Pending | None = None,
+        unclear: Iterable[str] = (),
     ) -> None:
         self.kb = kb
         self.knowledge = kb.knowledge
-        self._answers: list[Known] = list(answers)
-        if len({a.fact for a in self._answers}) != len(self._answers):
-            raise StateError("a question is answered twice", field="answers")
+        self._given: list[Given] = list(answers)
+        if len({g.known.fact for g in self._given}) != len(self._given):
+            raise StateError("a fact is given twice", field="answers")
         self._started = started
         self._asking = asking  # a question asked again by /change, whatever the goals say
         self._ended = ended  # by /quit
-        self._inference = kb.infer(self._answers)
+        self._helped = set(helped)  # questions whose help was given (how to find out ...)
+        self._pending = pending
+        self._unclear = list(unclear)  # messages at a text question that answered nothing
+        self._inference = kb.infer(self.answers_list())
 
     # -- what the conversation knows -------------------------------------------------
 
@@ -71,20 +107,39 @@ class Session:
     @property
     def question(self) -> Question | None:
         """The question waiting for an answer (None before start and once done)."""
-        name = self._asking or self._inference.question
-        if not self._started or self._ended or name is None:
+        if not self._started or self._ended:
             return None
-        return self.knowledge.facts[name].question
+        if self._pending is not None:
+            return self._confirmation(self._pending)
+        name = self._asking or self._inference.question
+        if name is None:
+            return None
+        question = self.knowledge.facts[name].question
+        assert question is not None
+        if question.kind == "text" and name in self._helped:
+            # Once help was given, a text question also offers what it can recognise.
+            return replace(question, choices=tuple(c for c, _ in self._offers(question)))
+        return question
 
     @property
     def answers(self) -> tuple[Known, ...]:
-        return tuple(self._answers)
+        return tuple(g.known for g in self._given)
+
+    def answers_list(self) -> list[Known]:
+        return [g.known for g in self._given]
+
+    @property
+    def unclear(self) -> tuple[str, ...]:
+        """Messages that answered nothing (kept for a support agent)."""
+        return tuple(self._unclear)
 
     def copy(self) -> Session:
         """A session that goes on from here independently (to explore what-ifs)."""
         twin = Session.__new__(Session)
         twin.__dict__.update(self.__dict__)
-        twin._answers = list(self._answers)
+        twin._given = list(self._given)
+        twin._helped = set(self._helped)
+        twin._unclear = list(self._unclear)
         return twin
 
     def to_state(self) -> dict[str, Any]:
@@ -92,12 +147,23 @@ class Session:
         state: dict[str, Any] = {
             "format": STATE_FORMAT,
             "started": self._started,
-            "answers": [{"fact": a.fact, "value": a.value} for a in self._answers],
+            "answers": [_answer_state(g) for g in self._given],
         }
         if self._asking:
             state["asking"] = self._asking
         if self._ended:
             state["ended"] = True
+        if self._helped:
+            state["helped"] = sorted(self._helped)
+        if self._unclear:
+            state["unclear"] = list(self._unclear)
+        if self._pending is not None:
+            reading = self._pending.reading
+            state["pending"] = {
+                "question": self._pending.question,
+                "text": self._pending.text,
+                **_known_state(reading),
+            }
         return state
 
     # -- the conversation --------------------------------------------------------------
@@ -127,15 +193,10 @@ class Session:
             return self.reply([*prefix, *reply.messages])
         question = self.question
         if question is None:
-            if not said:
-                return self.reply(prefix)
-            return self.reply([*prefix, Message("ended", wording.ENDED.format(said=excerpt(said)))])
+            return self.reply([*prefix, *self._after_the_end(said)])
         if not said:
             return self.reply([*prefix, Message("invalid", wording.EMPTY)])
-        answer, messages = self._understand(question, said)
-        if answer is None:
-            return self.reply([*prefix, *messages])
-        return self.reply([*prefix, *messages, *self._learn(answer)])
+        return self.reply([*prefix, *self._turn(question, said)])
 
     def check(self, text: str) -> str | None:
         """The message `send(text)` would answer with if it cannot take `text`, else None.
@@ -151,66 +212,228 @@ class Session:
             return None
         if not said:
             return wording.EMPTY
-        answer, messages = self._understand(question, said)
-        return messages[0].text if answer is None else None
-
-    def _understand(self, question: Question, said: str) -> tuple[Known | None, list[Message]]:
-        if question.kind == "text":
-            return Known(question.fact, said, "typed"), []
-        match = match_choice(question, said)
-        if match.choice is None:
-            labels = [c.label for c in (match.candidates or question.choices)]
-            template = wording.AMBIGUOUS if match.candidates else wording.NOT_A_CHOICE
-            text = template.format(said=excerpt(said), options=wording.options(labels))
-            return None, [Message("invalid", text)]
-        messages = []
-        if not match.exact:
-            text = wording.TAKEN_AS.format(said=excerpt(said), label=match.choice.label)
-            messages.append(Message("understood", text))
-        return Known(question.fact, match.choice.id, "chosen"), messages
-
-    def _learn(self, answer: Known) -> list[Message]:
-        """Take an answer (replacing an earlier one to the same question) and say what follows."""
-        before = self._inference
-        self._answers = [a for a in self._answers if a.fact != answer.fact] + [answer]
-        self._asking = None
-        self._inference = self.kb.infer(self._answers)
-        return self._changes(before)
+        if question.kind == "text" or self._pending is not None:
+            return None
+        understood = self.kb.understand(said, question)
+        if understood.answer.value is not None or understood.read.act is not None:
+            return None
+        if self._in_passing(understood, question.fact):
+            return None
+        return self._not_taken(question, understood)[0].text
 
     def reply(self, messages: list[Message]) -> Reply:
         return Reply(tuple(messages), self.question, self.done)
+
+    # -- one message ----------------------------------------------------------------------
+
+    def _turn(self, question: Question, said: str) -> list[Message]:
+        if self._pending is not None:
+            return self._confirming(self._pending, said)
+        understood = self.kb.understand(said, question)
+        greeting = [Message("greeting", wording.HELLO)] if understood.read.act == "greeting" else []
+        if question.kind == "text":
+            return greeting + self._text_answer(question, said, understood)
+        return greeting + self._choice_answer(question, understood)
+
+    def _choice_answer(self, question: Question, understood: Understanding) -> list[Message]:
+        fact, answer = question.fact, understood.answer
+        passing = self._in_passing(understood, fact)
+        notes = self._contradictions(understood, fact)
+        if answer.value is None:
+            return self._learn(passing, [*self._not_taken(question, understood), *notes])
+        if answer.value == UNKNOWN and question.find_out and fact not in self._helped:
+            self._helped.add(fact)
+            hint = Message("hint", wording.FIND_OUT.format(how=question.find_out))
+            return self._learn(passing, [hint, *notes])
+        if answer.picked:
+            given = Known(fact, answer.value, "chosen")
+        else:
+            derivation = Derivation(answer.by or fact, said=answer.said)
+            given = Known(fact, answer.value, "extracted", derivation)
+        return self._learn([given, *passing], notes)
+
+    def _text_answer(
+        self, question: Question, said: str, understood: Understanding
+    ) -> list[Message]:
+        fact, answer = question.fact, understood.answer
+        passing = self._in_passing(understood, fact)
+        notes = self._contradictions(understood, fact)
+        offers = {c.id: known for c, known in self._offers(question)}
+        if answer.value in offers:  # one of the messages it offered, picked
+            offered = offers[answer.value]
+            if not answer.picked:
+                offered = replace(offered, source="extracted")
+            picked = [k for k in passing if k.fact != offered.fact]
+            return self._learn([offered, *picked], notes)
+        if understood.answered:
+            return self._learn([Known(fact, said, "typed"), *passing], notes)
+        doubt = self._doubt(question, understood)
+        if doubt is not None:
+            self._pending = Pending(_read(doubt, "extracted"), fact, said)
+            return self._learn(passing, notes)
+        helped = fact in self._helped
+        if answer.value == UNKNOWN and helped:
+            return self._learn([Known(fact, UNKNOWN, "typed"), *passing], notes)
+        act = understood.read.act
+        if act in ("greeting", "thanks") and not passing and answer.value is None:
+            return [Message("info", wording.WELCOME)] if act == "thanks" else []
+        if answer.value is None:
+            self._unclear.append(said)
+        # Help is given once, and again when asked for or while the person keeps telling
+        # more (they are trying); a message that adds nothing after it ends the search.
+        if not helped or act == "help" or answer.value == UNKNOWN or passing:
+            self._helped.add(fact)
+            lead = [] if act == "help" or answer.value == UNKNOWN else [wording.NOT_RECOGNISED]
+            how = question.find_out if not helped or act == "help" else wording.STILL_NO_ERROR
+            hints = [Message("hint", text) for text in (*lead, how) if text]
+            return self._learn(passing, [*hints, *notes])
+        # Help was given and still nothing known: what they have is all there is.
+        return self._learn([Known(fact, said, "typed"), *passing], notes)
+
+    def _confirming(self, pending: Pending, said: str) -> list[Message]:
+        understood = self.kb.understand(said, self._confirmation(pending))
+        value = understood.answer.value
+        self._pending = None
+        if value == "yes":
+            reading = replace(pending.reading, source="confirmed")
+            return self._learn([Known(pending.question, pending.text, "typed"), reading], [])
+        question = self.knowledge.facts[pending.question].question
+        assert question is not None
+        if value in ("no", UNKNOWN):
+            self._unclear.append(pending.text)
+            self._helped.add(pending.question)
+            hints = [wording.NOT_THAT, question.find_out]
+            return [Message("hint", text) for text in hints if text]
+        return self._text_answer(question, said, self.kb.understand(said, question))
+
+    def _learn(self, given: list[Known], messages: list[Message]) -> list[Message]:
+        """Take answers (each replacing an earlier one to the same fact) and say what follows."""
+        if not given:
+            return messages
+        before = self._inference
+        turn = max((g.turn for g in self._given), default=0) + 1
+        facts = {k.fact for k in given}
+        self._given = [g for g in self._given if g.known.fact not in facts]
+        self._given += [Given(k, turn) for k in given]
+        if self._asking in facts:
+            self._asking = None
+        self._inference = self.kb.infer(self.answers_list())
+        # What was understood comes first, then what is said about the message, then what
+        # follows from it.
+        changes = self._changes(before)
+        if changes and changes[0].type == "understood":
+            return [changes[0], *messages, *changes[1:]]
+        return [*messages, *changes]
+
+    # -- reading what was said ------------------------------------------------------------
+
+    def _in_passing(self, understood: Understanding, asked: str) -> list[Known]:
+        """Facts the message states besides the answer, that nothing has given yet."""
+        known = {fact: (k.value,) for fact, k in self._inference.known.items()}
+        return [_read(r, "extracted") for r in understood.new(known)]
+
+    def _contradictions(self, understood: Understanding, asked: str) -> list[Message]:
+        """A message that says otherwise than an earlier answer is not taken over it
+        silently: the person is told how to change that answer."""
+        notes = []
+        facts = self.knowledge.facts
+        for r in understood.readings:
+            known = self._inference.known.get(r.fact)
+            if known is None or known.value == r.value or understood.in_answer(r):
+                continue
+            if facts[r.fact].question is None:
+                continue
+            notes.append(
+                Message(
+                    "info",
+                    wording.SAID_OTHERWISE.format(
+                        describe=facts[r.fact].describe,
+                        said=excerpt(r.said),
+                        new=facts[r.fact].label(r.value),
+                        old=facts[r.fact].label(known.value),
+                        fact=r.fact,
+                    ),
+                )
+            )
+        return notes
+
+    def _doubt(self, question: Question, understood: Understanding) -> Reading | None:
+        """A reading of the question's own patterns that is only close to what they know."""
+        own = {p.id for p in self.knowledge.facts[question.fact].patterns}
+        return next((d for d in understood.read.doubts if d.by in own), None)
+
+    def _not_taken(self, question: Question, understood: Understanding) -> list[Message]:
+        act, answer = understood.read.act, understood.answer
+        if (act == "help" or understood.read.only_asks) and question.find_out:
+            self._helped.add(question.fact)
+            return [Message("hint", wording.FIND_OUT.format(how=question.find_out))]
+        if act == "thanks":
+            return [Message("info", wording.WELCOME)]
+        said = excerpt(understood.read.words.text)
+        if answer.candidates:
+            labels = [c.label for c in question.choices if c.id in answer.candidates]
+            text = wording.AMBIGUOUS.format(said=said, options=wording.options(labels))
+        else:
+            labels = [c.label for c in question.choices]
+            text = wording.NOT_A_CHOICE.format(said=said, options=wording.options(labels))
+        return [Message("invalid", text)]
+
+    def _offers(self, question: Question) -> list[tuple[Choice, Known]]:
+        """What a text question can recognise, as choices: the values its message patterns
+        give (the error messages), and its "I don't know" ("I have no error message")."""
+        offers: list[tuple[Choice, Known]] = []
+        for pattern in self.knowledge.facts[question.fact].patterns:
+            if pattern.kind != "message" or not recognises(self.knowledge, pattern):
+                continue
+            for fact, value in pattern.sets:
+                label = self.knowledge.facts[fact].label(value)
+                offers.append((Choice(value, label), Known(fact, value, "chosen")))
+        if question.dont_know is not None:
+            unknown = Known(question.fact, UNKNOWN, "chosen")
+            offers.append((question.dont_know, unknown))
+        return list({c.id: (c, k) for c, k in offers}.values())
+
+    def _confirmation(self, pending: Pending) -> Question:
+        language = self.knowledge.language
+        reading = pending.reading
+        label = self.knowledge.facts[reading.fact].label(reading.value)
+        text = wording.DID_YOU_MEAN.format(value=label)
+        return Question(reading.fact, text, "yesno", (language.yes, language.no))
+
+    def _after_the_end(self, said: str) -> list[Message]:
+        if not said:
+            return []
+        if self.kb.understand(said, _NOTHING).read.act == "thanks":
+            return [Message("goodbye", wording.WELCOME_END)]
+        return [Message("ended", wording.ENDED.format(said=excerpt(said)))]
 
     # -- control: also the /back, /change, /restart and /quit commands --------------------
 
     def back(self) -> Reply:
         """Take back the last answer and everything concluded from it; ask again."""
-        if not self._answers:
+        if not self._given:
             return self.reply([Message("invalid", wording.NOTHING_TO_TAKE_BACK)])
-        last = self._answers.pop()
-        self._asking = None
-        self._ended = False
-        self._inference = self.kb.infer(self._answers)
-        text = wording.TOOK_BACK.format(question=self._question_text(last.fact))
+        last = max(g.turn for g in self._given)
+        taken = [g.known for g in self._given if g.turn == last]
+        self._given = [g for g in self._given if g.turn != last]
+        self._asking, self._ended, self._pending = None, False, None
+        self._inference = self.kb.infer(self.answers_list())
+        asked = next((k for k in taken if self.knowledge.facts[k.fact].question), taken[0])
+        text = wording.TOOK_BACK.format(question=self._question_text(asked.fact))
         return self.reply([Message("info", text)])
 
     def change(self, fact: str, answer: str = "") -> Reply:
         """Ask an earlier question again (answering it at once when `answer` is given)."""
         spec = self.knowledge.facts.get(fact)
         if spec is None or spec.question is None or fact not in self._inference.known:
-            return self.reply(
-                [
-                    Message(
-                        "invalid",
-                        wording.CANNOT_CHANGE.format(
-                            fact=fact, options=wording.options(self.changeable()) or "nothing yet"
-                        ),
-                    )
-                ]
-            )
+            options = wording.options(self.changeable()) or wording.NOTHING_KNOWN
+            text = wording.CANNOT_CHANGE.format(fact=fact, options=options)
+            return self.reply([Message("invalid", text)])
         self._asking = fact
         self._ended = False
-        self._answers = [a for a in self._answers if a.fact != fact]
-        self._inference = self.kb.infer(self._answers)
+        self._pending = None
+        self._given = [g for g in self._given if g.known.fact != fact]
+        self._inference = self.kb.infer(self.answers_list())
         if answer:
             return self.send(answer)
         return self.reply([Message("info", wording.CHANGING.format(question=spec.question.text))])
@@ -220,7 +443,8 @@ class Session:
         return [f for f in self._inference.known if self.knowledge.facts[f].question is not None]
 
     def restart(self) -> Reply:
-        self._answers, self._asking, self._ended = [], None, False
+        self._given, self._asking, self._ended, self._pending = [], None, False, None
+        self._helped, self._unclear = set(), []
         self._inference = self.kb.infer([])
         return self.reply(
             [Message("info", wording.RESTARTED), Message("greeting", wording.GREETING)]
@@ -273,7 +497,7 @@ class Session:
         return [
             explainer.value(name, k.value)
             for name, k in self._inference.known.items()
-            if k.source in {"chosen", "extracted"}
+            if k.source in {"chosen", "extracted", "confirmed"}
         ]
 
     def steps(self) -> list[resolution.Shown]:
@@ -287,106 +511,44 @@ class Session:
 
     def handoff(self, done: Iterable[str] = (), skipped: Iterable[str] = ()) -> dict[str, Any]:
         """What a support agent needs to take over: the error, facts, articles, steps."""
-        done, skipped = list(done), list(skipped)
-        typed = next((a.value for a in self._answers if a.source == "typed"), None)
-        return {
-            "error": typed,
-            "facts": [
-                {
-                    "fact": name,
-                    "describe": self.knowledge.facts[name].describe,
-                    "value": k.value,
-                    "label": self.knowledge.facts[name].label(k.value),
-                    "source": k.source,
-                    "rule": k.derivation.rule if k.derivation else None,
-                }
-                for name, k in self._inference.known.items()
-            ],
-            "articles": [
-                {
-                    "id": name,
-                    "title": self.knowledge.articles[name].title,
-                    "status": c.status,
-                    "rule": c.derivation.rule,
-                }
-                for name, c in self._inference.outcomes.items()
-            ],
-            "steps": [
-                {
-                    "id": s.item.id,
-                    "number": s.number,
-                    "text": s.item.text,
-                    "status": "done"
-                    if s.item.id in done
-                    else "skipped"
-                    if s.item.id in skipped
-                    else "not done",
-                }
-                for s in self.steps()
-                if s.item.kind == "step"
-            ],
-        }
+        return handoff(
+            self.knowledge,
+            self._inference,
+            self.answers,
+            self._unclear,
+            self.steps(),
+            done,
+            skipped,
+        )
 
     def _explainer(self) -> Explainer:
         return Explainer(self.knowledge, self._inference)
 
     def _question_text(self, fact: str) -> str:
         question = self.knowledge.facts[fact].question
-        return question.text if question is not None else fact
-
-    # -- what changed, in words --------------------------------------------------------
+        return question.text if question is not None else self.knowledge.facts[fact].describe
 
     def _changes(self, before: Inference | None) -> list[Message]:
-        now = self._inference
-        old_known = before.known if before is not None else {}
-        old_outcomes = before.outcomes if before is not None else {}
-        values = now.values
-        out: list[Message] = []
-        read = [
-            k for name, k in now.known.items() if k.source == "extracted" and name not in old_known
-        ]
-        if read:
-            out.append(self._understood(read))
-        for name, conclusion in now.outcomes.items():
-            if name in old_outcomes and old_outcomes[name].status == conclusion.status:
-                continue
-            article = self.knowledge.articles[name]
-            if conclusion.status == "applies":
-                text = wording.DIAGNOSIS.format(source=article.source, title=article.title)
-                if article.applies_to:
-                    text += " " + wording.APPLIES_TO.format(products="; ".join(article.applies_to))
-                out.append(Message("diagnosis", text, {"article": name}))
-                out.append(Message("cause", self.knowledge.render(article.cause, values)))
-            else:
-                rule = next(r for r in self.knowledge.rules if r.id == conclusion.derivation.rule)
-                because = self.knowledge.render(rule.because or "", values)
-                text = wording.NOT_APPLICABLE.format(
-                    article=name, title=article.title, because=because
-                )
-                out.append(Message("not_applicable", text, {"article": name}))
-        if self.done:
-            out.extend(self._ending(now, values))
-        return out
+        return narrate.changes(self.knowledge, before, self._inference, self.done, self.answers)
 
-    def _understood(self, read: list[Known]) -> Message:
-        facts = self.knowledge.facts
-        lines = [wording.READ_FROM_TEXT]
-        details = []
-        for k in read:
-            label = facts[k.fact].label(k.value)
-            lines.append(f"- {facts[k.fact].describe}: {label}")
-            details.append({"fact": k.fact, "value": k.value, "label": label})
-        return Message("understood", "\n".join(lines), {"facts": details})
 
-    def _ending(self, now: Inference, values: dict[str, str]) -> list[Message]:
-        out: list[Message] = []
-        applying = [a for a, c in now.outcomes.items() if c.status == "applies"]
-        for name in applying:
-            article = self.knowledge.articles[name]
-            out.extend(resolution.messages(self.knowledge, article, now.shown, values))
-        if applying:
-            return out
-        if now.outcomes:
-            return [Message("no_match", wording.NO_MATCH_AFTER_RULED_OUT)]
-        said = next((a.value for a in reversed(self._answers) if a.source == "typed"), "")
-        return [Message("no_match", wording.NO_MATCH_ERROR.format(said=excerpt(said)))]
+# A question nobody is asked: for reading what a person says after the end.
+_NOTHING = Question("", "", "text")
+
+
+def _read(reading: Reading, source: Any) -> Known:
+    return Known(reading.fact, reading.value, source, Derivation(reading.by, said=reading.said))
+
+
+def _known_state(known: Known) -> dict[str, Any]:
+    data: dict[str, Any] = {"fact": known.fact, "value": known.value}
+    if known.source in ("extracted", "confirmed"):
+        data["source"] = known.source
+        if known.derivation is not None:
+            data["by"] = known.derivation.rule
+            data["said"] = known.derivation.said
+    return data
+
+
+def _answer_state(given: Given) -> dict[str, Any]:
+    return {**_known_state(given.known), "turn": given.turn}

@@ -20,13 +20,39 @@ NOT_A_CHOICE = (
     "of: {options}."
 )
 AMBIGUOUS = "“{said}” could mean {options}. Please say which one."
-TAKEN_AS = "I take “{said}” as: {label}."
 READ_FROM_TEXT = "From what you wrote, I understand:"
+FROM_WORDS = "(from “{said}”)"
+CONFIRMED = "(you confirmed it)"
+HELLO = "Hello."
+WELCOME = "You are welcome."
+WELCOME_END = "You are welcome. Goodbye, and I hope your mail works again soon."
+FIND_OUT = "How to find out: {how}"
+NOT_RECOGNISED = (
+    "I could not find an error message I know in what you wrote, so I cannot tell yet which "
+    "problem it is."
+)
+NOT_THAT = "All right, not that one."
+STILL_NO_ERROR = (
+    "Thank you, I noted that. I still need the error: paste the message, type its number, "
+    "or pick one below."
+)
+DID_YOU_MEAN = "Did you mean: “{value}”?"
+SAID_OTHERWISE = (
+    "You wrote “{said}”, which I read as {describe}: {new}; earlier I had {old}. I kept the "
+    "earlier answer: to change it, type /change {fact}."
+)
 DIAGNOSIS = "This is the problem described in {source}: “{title}”."
 APPLIES_TO = "The article applies to {products}."
 NOT_APPLICABLE = "Article {article} (“{title}”) does not apply to you. {because}"
 NO_MATCH_ERROR = "No article in my knowledge base matches “{said}”."
+NO_MATCH_NUMBER = "No article in my knowledge base is about error {number}."
+NO_MATCH_NOTHING = "Without the error message I cannot tell which article could help."
 NO_MATCH_AFTER_RULED_OUT = "No other article in my knowledge base fits your case."
+NEXT_STEPS = (
+    "What you can do: type /facts to see what I understood, /restart to try again with the "
+    "exact message (the number is after “Error Number:” in the error window), or give that "
+    "message and what you told me to your mail provider's support."
+)
 NOTHING_TO_TAKE_BACK = "There is no answer to take back yet."
 TOOK_BACK = "I took back your answer to “{question}”, and all I had concluded from it."
 CANNOT_CHANGE = "I cannot change “{fact}”. You can change: {options}."

@@ -6,16 +6,18 @@ Working memory holds three kinds of facts:
     Outcome(article, status, rule)   an article applies / does not apply
     Shown(item)                      a conditional step, note or warning whose conditions hold
 
-The rules that fire do so in layers (salience): reading free text, then derived facts (by
+The facts a person's messages state are read before inference (`advisor.language`) and
+come in as answers. The rules that fire do so in layers (salience): derived facts (by
 stratum, so that a `not` condition is only tested once nothing can still make it false),
 then the articles' conclusions, then the tailored items.
 
 The goals are rules that never fire. Each one matches while some rule waits for a fact:
 following MYCIN, a rule waits for the fact of its first condition still unknown, only while
 every condition before it holds and no known fact rules out one after it. A goal for a
-derived or extracted fact is followed, here at compile time, to the rule or pattern that
-gives the fact, down to a question. Because a goal is an activation and not a fact, the Rete
-network withdraws it the moment the fact it waits for becomes known.
+derived fact is followed, here at compile time, to the rule that gives it, and a fact a
+text question's answer is read for (the error number) to that question. Because a goal is
+an activation and not a fact, the Rete network withdraws it the moment the fact it waits
+for becomes known.
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from typing import Any
 from advisor.inference.facts import Conclusion, Derivation, Goal, Outcome, Shown, Value
 from advisor.inference.partition import ROUTE
 from advisor.inference.rete import AS, NOT, PASSIVE, P, Rule
-from advisor.knowledge.model import Article, Condition, Item, Knowledge, Pattern
+from advisor.knowledge.model import Article, Condition, Item, Knowledge
 from advisor.knowledge.model import Rule as KbRule
 
-_EXTRACT, _DERIVE, _CONCLUDE, _SHOW = 900_000, 800_000, 700_000, 600_000
+_DERIVE, _CONCLUDE, _SHOW = 800_000, 700_000, 600_000
 
 
 def compile_rules(knowledge: Knowledge, waits: Iterable[str] = ()) -> list[Any]:
@@ -113,11 +115,6 @@ class _Compiler:
         self.rules.append(Rule(*ordered, salience=salience)(action))
 
     def compile(self) -> list[Any]:
-        index = 0
-        for fact in self.k.facts.values():
-            for pattern in fact.patterns:
-                self._pattern(pattern, _EXTRACT - index)
-                index += 1
         # An article's conclusions are drawn after those of the articles that take precedence
         # over it, so that it can give way to them.
         first = {name: n for n, name in enumerate(self.k.precedence)}
@@ -132,15 +129,6 @@ class _Compiler:
         return self.rules
 
     # -- rules that fire ---------------------------------------------------------------
-
-    def _pattern(self, pattern: Pattern, salience: int) -> None:
-        def read(engine: Any, text: Value) -> None:
-            derivation = Derivation(pattern.id, ((pattern.source, text["value"]),))
-            for fact, value in pattern.extract(text["value"]):
-                engine.learn(fact, value, derivation, "extracted")
-
-        read.reads = pattern  # type: ignore[attr-defined]
-        self.add(salience, [AS.text << Value(name=pattern.source, value=P(pattern.matches))], read)
 
     def _derive(self, rule: KbRule, salience: int) -> None:
         def derive(engine: Any, **matched: Any) -> None:
@@ -232,10 +220,19 @@ class _Compiler:
                     ]
                     self._wait(c.fact, c.values, step, (*path, rule.id))
         for pattern in self.k.readers.get(fact, ()):
-            gives = {v for f, v in pattern.sets if f == fact}
-            reads = pattern.regex is not None and fact in pattern.regex.groupindex
+            # Only a text question is asked for what its answer is read for; what people
+            # say in passing is never asked for.
+            if not _text_question(self.k, pattern.source) or pattern.source == fact:
+                continue
+            gives = {v for f, v in (*pattern.sets, *pattern.if_negated) if f == fact}
+            reads = fact not in gives
             if wanted is None or reads or gives & wanted:
                 self._wait(pattern.source, None, patterns, (*path, pattern.id))
+
+
+def _text_question(knowledge: Knowledge, fact: str) -> bool:
+    question = knowledge.facts[fact].question
+    return question is not None and question.kind == "text"
 
 
 def _goal(goal: Goal) -> Callable[..., None]:

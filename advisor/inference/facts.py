@@ -10,7 +10,10 @@ from typing import Literal
 from advisor.inference.rete import Fact
 from advisor.knowledge.model import Condition
 
-Source = Literal["typed", "chosen", "extracted", "derived"]
+# typed: the text of a text question's answer; chosen: a choice picked by its number,
+# label or id; extracted: read from what the person wrote; confirmed: read, and confirmed
+# when advisor asked "Did you mean ...?"; derived: concluded by a rule.
+Source = Literal["typed", "chosen", "extracted", "confirmed", "derived"]
 
 
 class Value(Fact):  # type: ignore[misc]
@@ -33,6 +36,7 @@ class Derivation:
     premises: tuple[tuple[str, str], ...] = ()
     # `not` conditions it relied on: facts not known to have these values.
     absent: tuple[Condition, ...] = ()
+    said: str = ""  # for a fact read from what the person wrote: the words it was read from
 
 
 @dataclass(frozen=True)

@@ -18,17 +18,18 @@ from pydantic import ValidationError
 from advisor.errors import KnowledgeBaseError, Problem
 from advisor.knowledge import cache, schema
 from advisor.knowledge.model import (
-    YES_NO,
+    UNKNOWN,
     Article,
     Choice,
     Condition,
     Fact,
     Item,
     Knowledge,
+    Language,
     Pattern,
     Question,
     Rule,
-    normalise,
+    words,
 )
 from advisor.knowledge.rulefile import RuleFile, read
 
@@ -64,12 +65,21 @@ def load_knowledge(path: str | Path | None = None, *, use_cache: bool = True) ->
     return _load(paths)
 
 
+LANGUAGE_FILE = "language.yaml"
+
+
 def _load(paths: list[Path]) -> Knowledge:
     files: list[RuleFile] = []
     problems: list[Problem] = []
     for p in paths:
         try:
             files.append(read(p))
+        except KnowledgeBaseError as exc:
+            problems.extend(exc.problems)
+    if not any(_kind(f) == "language" for f in files):
+        # A knowledge base without a language file of its own speaks the bundled one.
+        try:
+            files.append(read(bundled_rules() / LANGUAGE_FILE))
         except KnowledgeBaseError as exc:
             problems.extend(exc.problems)
     try:
@@ -81,12 +91,24 @@ def _load(paths: list[Path]) -> Knowledge:
     return knowledge
 
 
+def _kind(f: RuleFile) -> str:
+    """ "language", "shared" or "article" (what a rule file holds, by its heading)."""
+    data = f.data if isinstance(f.data, dict) else {}
+    return next((k for k in ("language", "shared") if k in data), "article")
+
+
 def build(files: list[RuleFile]) -> Knowledge:
     builder = _Builder()
-    # Shared facts come first: the order of facts breaks ties between questions, and the
-    # questions of a symptom come before those of one article.
-    for f in sorted(files, key=lambda f: not (isinstance(f.data, dict) and "shared" in f.data)):
+    # The language comes first (questions take its yes, no and "I don't know"), then shared
+    # facts: the order of facts breaks ties between questions, and the questions of a
+    # symptom come before those of one article.
+    order = {"language": 0, "shared": 1, "article": 2}
+    for f in sorted(files, key=lambda f: order[_kind(f)]):
         builder.add_file(f)
+    if builder.problems:
+        # A file that does not fit the format is left out, and every reference to what it
+        # defines would be reported too: its own problems are what to fix first.
+        raise KnowledgeBaseError(builder.problems)
     return builder.finish([f.name for f in files])
 
 
@@ -104,6 +126,7 @@ class _Builder:
         self.facts: dict[str, Fact] = {}
         self.article_where: dict[str, _Where] = {}
         self.rule_where: dict[str, _Where] = {}
+        self.language: Language | None = None
 
     def problem(self, where: _Where, message: str) -> None:
         self.problems.append(where[0].problem(where[1], message))
@@ -116,8 +139,12 @@ class _Builder:
             self.problem(
                 (f, ()),
                 "a rule file is a mapping: an article (format, article, facts, "
-                "rules, resolution) or shared facts (format, shared, facts, rules)",
+                "rules, resolution), shared facts (format, shared, facts, rules) or a "
+                "language (format, language, answers, ...)",
             )
+            return
+        if _kind(f) == "language":
+            self._language(f)
             return
         model = schema.SharedFileSpec if "shared" in f.data else schema.ArticleFileSpec
         try:
@@ -135,6 +162,38 @@ class _Builder:
             if self._unique(self.fact_where, name, (f, ("facts", name)), "fact"):
                 self.facts[name] = self._fact(f, name, fact, len(self.facts))
 
+    def _language(self, f: RuleFile) -> None:
+        try:
+            spec = schema.LanguageFileSpec.model_validate(f.data)
+        except ValidationError as exc:
+            self.problems.extend(_schema_problem(f, error) for error in exc.errors())
+            return
+        if self.language is not None:
+            self.problem((f, ("language",)), f"a second language file ({self.language.file})")
+            return
+        answers = spec.answers
+        self.language = Language(
+            yes=Choice("yes", answers.yes.label, tuple(answers.yes.phrases)),
+            no=Choice("no", answers.no.label, tuple(answers.no.phrases)),
+            unknown=Choice(UNKNOWN, answers.unknown.label, tuple(answers.unknown.phrases)),
+            negations=tuple(spec.negations.reaching),
+            tight_negations=tuple(spec.negations.next),
+            past=tuple(spec.negations.past),
+            optional=frozenset(words(w) for w in spec.optional),
+            joining=frozenset(words(w) for w in spec.joining),
+            doubting=frozenset(words(w) for w in spec.doubting),
+            asking=frozenset(words(w) for w in spec.asking),
+            filler=frozenset(words(w) for w in spec.filler),
+            weak=frozenset(words(w) for w in spec.weak),
+            greetings=tuple(spec.greetings),
+            thanks=tuple(spec.thanks),
+            help=tuple(spec.help),
+            confusions={k.casefold(): v.upper() for k, v in spec.confusions.items()},
+            accept=spec.recognition.accept,
+            ask=spec.recognition.ask,
+            file=f.name,
+        )
+
     def _unique(self, seen: dict[str, _Where], key: str, where: _Where, what: str) -> bool:
         if key in seen:
             first = seen[key]
@@ -149,36 +208,48 @@ class _Builder:
     def _fact(self, f: RuleFile, name: str, spec: schema.FactSpec, order: int) -> Fact:
         question = None
         values: dict[str, str] | None = dict(spec.values) if spec.values is not None else None
-        if spec.question is not None:
-            q = spec.question
-            choices = [Choice(c.id, c.label, tuple(c.synonyms)) for c in q.choices]
-            if q.kind == "yesno":
-                choices = [Choice(*yn) for yn in YES_NO] + choices
-            self._choices_distinct(f, ("facts", name, "question", "choices"), choices)
-            question = Question(name, q.text, q.kind, tuple(choices))
-            values = {c.id: c.label for c in choices} if q.kind != "text" else None
         where: _Where = (f, ("facts", name))
+        if spec.question is not None:
+            question = self._question(f, name, spec.question)
+            values = {c.id: c.label for c in question.choices} if question.choices else None
         self.locate(f"fact:{name}", where)
-        if question is not None:
-            built_in = len(YES_NO) if question.kind == "yesno" else 0
-            for index, c in enumerate(question.choices):
-                # Yes and no come with the question: they are located at it.
-                at = ("choices", index - built_in) if index >= built_in else ()
-                self.locate(f"choice:{name}={c.id}", (f, (*where[1], "question", *at)))
         for index, p in enumerate(spec.extract):
             self.locate(f"pattern:{name}/{p.id}", (f, (*where[1], "extract", index)))
-        patterns = tuple(
-            Pattern(
-                id=f"{name}/{p.id}",
-                source=name,
-                sets=tuple(p.set_.items()),
-                regex=re.compile(p.regex, re.IGNORECASE) if p.regex is not None else None,
-                phrases=tuple(normalise(ph) for ph in p.phrases or ()),
-            )
-            for p in spec.extract
-        )
+        patterns = tuple(_pattern(name, p) for p in spec.extract)
         samples = tuple(spec.question.samples) if spec.question is not None else ()
         return Fact(name, spec.describe, order, question, values, patterns, samples)
+
+    def _question(self, f: RuleFile, name: str, q: schema.QuestionSpec) -> Question:
+        """A question with its built-in answers: yes and no for a yes/no question, and
+        "I don't know" for every question, labelled by the language unless it says more."""
+        path = ("facts", name, "question")
+        listed = {c.id: (index, c) for index, c in enumerate(q.choices)}
+
+        def built_in(choice_id: str) -> Choice:
+            # The language's phrases stay the language's; a question may relabel the answer
+            # and add synonyms of its own.
+            default = getattr(self.language, choice_id).label if self.language else choice_id
+            spec = listed[choice_id][1] if choice_id in listed else None
+            if spec is None:
+                return Choice(choice_id, default)
+            return Choice(choice_id, spec.label or default, tuple(spec.synonyms))
+
+        choices = [
+            Choice(c.id, c.label or "", tuple(c.synonyms))
+            for c in q.choices
+            if c.id not in schema.BUILT_IN
+        ]
+        if q.kind == "yesno":
+            choices = [built_in("yes"), built_in("no")]
+        unknown = built_in(UNKNOWN)
+        if q.kind != "text":
+            choices.append(unknown)
+        self._choices_distinct(f, (*path, "choices"), choices)
+        for c in [*choices, unknown]:
+            at = (*path, "choices", listed[c.id][0]) if c.id in listed else path
+            self.locate(f"choice:{name}={c.id}", (f, at))
+        dont_know = unknown if q.kind == "text" else None
+        return Question(name, q.text, q.kind, tuple(choices), dont_know, q.find_out)
 
     def _choices_distinct(self, f: RuleFile, path: tuple[str, ...], choices: list[Choice]) -> None:
         """Ids are unique, and no word (label, synonym) may name two choices."""
@@ -191,7 +262,7 @@ class _Builder:
                 continue
             ids.add(choice.id)
             for word in (choice.id, choice.label, *choice.synonyms):
-                owner = owner_of.setdefault(normalise(word) or word.casefold(), choice)
+                owner = owner_of.setdefault(words(word) or word.casefold(), choice)
                 if owner is not choice:
                     self.problem(
                         where, f"{word!r} of choice {choice.id!r} already names choice {owner.id!r}"
@@ -210,9 +281,13 @@ class _Builder:
         self._check_patterns()
         self._check_articles(articles)
         rules = self._stratify(rules)
-        if self.problems:
+        if self.language is None:
+            self.problems.append(Problem(names[0] if names else "?", None, "no language file"))
+        if self.problems or self.language is None:
             raise KnowledgeBaseError(self.problems)
-        return Knowledge(self.facts, articles, tuple(rules), tuple(names), self.locations)
+        return Knowledge(
+            self.facts, articles, tuple(rules), self.language, tuple(names), self.locations
+        )
 
     def _check_articles(self, articles: dict[str, Article]) -> None:
         """Precedence names real articles without a cycle; samples answer text questions."""
@@ -262,18 +337,20 @@ class _Builder:
                 if pattern.id in seen:
                     self.problem(where, f"duplicate pattern id {pattern.id.split('/')[-1]!r}")
                 seen.add(pattern.id)
-                for target, value in pattern.sets:
+                for target, value in (*pattern.sets, *pattern.if_negated):
                     self._check_value(where, target, value)
                 if pattern.regex is not None:
                     for group in pattern.regex.groupindex:
                         self._check_free(where, group)
+                if pattern.reads is not None:
+                    self._check_free(where, pattern.reads)
 
     def _check_free(self, where: _Where, name: str) -> None:
         fact = self.facts.get(name)
         if fact is None:
             self.problem(where, f"unknown fact {name!r}")
         elif fact.values is not None:
-            self.problem(where, f"fact {name!r} has fixed values; a regex group cannot fill it")
+            self.problem(where, f"fact {name!r} has fixed values; text cannot fill it")
 
     def _check_value(self, where: _Where, name: str, value: str) -> None:
         fact = self.facts.get(name)
@@ -392,6 +469,20 @@ class _Builder:
             when=self._conditions(f, (*path, "when"), spec.when),
             children=children,
         )
+
+
+def _pattern(fact: str, p: schema.PatternSpec) -> Pattern:
+    kind = next(m for m in schema.MATCHERS if getattr(p, m) is not None)
+    return Pattern(
+        id=f"{fact}/{p.id}",
+        source=fact,
+        kind=kind,  # type: ignore[arg-type]
+        sets=tuple(p.set_.items()),
+        regex=re.compile(p.regex, re.IGNORECASE) if p.regex is not None else None,
+        phrases=tuple(p.phrases or p.message or ()),
+        if_negated=tuple(p.if_negated.items()),
+        reads=p.number,
+    )
 
 
 def _above(name: str, articles: dict[str, Article]) -> set[str]:

@@ -13,21 +13,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-YES_NO = (
-    ("yes", "Yes", ("y", "yeah", "yep", "i do", "it does", "true")),
-    ("no", "No", ("n", "nope", "i do not", "i don't", "it does not", "false", "none")),
-)
-
-# Words that carry no meaning in an error message, dropped before phrases are compared so
-# that "server unexpectedly terminated connection" still matches the full wording.
-_FILLER = frozenset("a an the has have had was were is been by your my our".split())
+UNKNOWN = "unknown"  # the value of a question's fact when the person says they do not know
 
 
-@functools.lru_cache(maxsize=64)
-def normalise(text: str) -> str:
-    """Lower case, words only, filler words dropped: the form phrases are compared in."""
-    words = re.findall(r"[^\W_]+", text.casefold())
-    return " ".join(w for w in words if w not in _FILLER)
+def words(text: str) -> str:
+    """Lower case, words only: how ids, labels and synonyms are compared when loading."""
+    return " ".join(re.findall(r"[^\W_]+", text.casefold()))
 
 
 @dataclass(frozen=True)
@@ -42,7 +33,11 @@ class Question:
     fact: str
     text: str
     kind: Literal["text", "choice", "yesno"]
+    # A choice or yes/no question ends with the choice `unknown` ("I don't know"); a text
+    # question keeps it apart, for when its answer cannot be given (`dont_know`).
     choices: tuple[Choice, ...] = ()
+    dont_know: Choice | None = None
+    find_out: str | None = None  # how a person finds the answer, said when they do not know
 
     @property
     def id(self) -> str:
@@ -69,40 +64,35 @@ class Condition:
         return not self.holds(value)
 
 
+PatternKind = Literal["regex", "phrases", "message", "number"]
+
+
 @dataclass(frozen=True)
 class Pattern:
-    """Turns free text given for `source` into facts."""
+    """Reads facts from what a person writes, at any question (see `advisor.language`).
+
+    `regex`: a regular expression; named groups fill facts. `phrases`: words said together
+    (small typos allowed; a phrase after a negation is not read, unless `if_negated` says
+    what that means). `message`: an error message as a program prints it, recognised when
+    partial, reordered or misspelled. `number`: any error number, read into `reads`.
+    """
 
     id: str
-    source: str
-    sets: tuple[tuple[str, str], ...]
+    source: str  # the fact it is written under; a text question's patterns answer it
+    kind: PatternKind
+    sets: tuple[tuple[str, str], ...] = ()
     regex: re.Pattern[str] | None = None
     phrases: tuple[str, ...] = ()
+    if_negated: tuple[tuple[str, str], ...] = ()
+    reads: str | None = None  # for `number`: the fact the number goes into
 
     @property
     def produces(self) -> tuple[str, ...]:
         groups = tuple(self.regex.groupindex) if self.regex is not None else ()
-        return tuple(dict.fromkeys([*(f for f, _ in self.sets), *groups]))
-
-    def matches(self, text: str) -> bool:
-        if self.regex is not None:
-            return self.regex.search(text) is not None
-        norm = normalise(text)
-        return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", norm) for p in self.phrases)
-
-    def extract(self, text: str) -> list[tuple[str, str]]:
-        """The facts this pattern reads from `text` (empty when it does not match)."""
-        found = list(self.sets)
-        if self.regex is not None:
-            match = self.regex.search(text)
-            if match is None:
-                return []
-            for name, value in match.groupdict().items():
-                if value and value.strip():
-                    found.append((name, " ".join(value.split())))
-        elif not self.matches(text):
-            return []
-        return found
+        made = [*(f for f, _ in self.sets), *(f for f, _ in self.if_negated), *groups]
+        if self.reads is not None:
+            made.append(self.reads)
+        return tuple(dict.fromkeys(made))
 
 
 @dataclass(frozen=True)
@@ -171,12 +161,40 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Language:
+    """The everyday words of a language that every knowledge base understands (a `language`
+    file): yes, no and "I don't know", negations, greetings, and how error messages are
+    recognised. Each phrase list is written as people type."""
+
+    yes: Choice
+    no: Choice
+    unknown: Choice
+    negations: tuple[str, ...]  # reach up to three words ahead ("not")
+    tight_negations: tuple[str, ...]  # negate only the next word ("no card")
+    past: tuple[str, ...]  # what the person had, not has ("used to")
+    optional: frozenset[str]  # words a phrase may have or lack ("a", "the")
+    joining: frozenset[str]  # words that join a list ("or"): a negation reaches across
+    doubting: frozenset[str]  # "I don't know if ...": what follows is what is not known
+    asking: frozenset[str]  # words a question starts with ("is", "what")
+    filler: frozenset[str]  # words that carry no meaning in a message ("the", "has")
+    weak: frozenset[str]  # words every mail error has ("server"): they weigh less
+    greetings: tuple[str, ...]
+    thanks: tuple[str, ...]
+    help: tuple[str, ...]  # a person asks what to do or where to look
+    confusions: Mapping[str, str]  # letters typed for digits in error numbers
+    accept: float  # a message recognised at least this well is taken
+    ask: float  # at least this well (and less than `accept`): "Did you mean ...?"
+    file: str = ""
+
+
+@dataclass(frozen=True)
 class Knowledge:
     """A whole validated knowledge base."""
 
     facts: Mapping[str, Fact]
     articles: Mapping[str, Article]
     rules: tuple[Rule, ...]
+    language: Language
     files: tuple[str, ...] = ()
     # Where each piece is written, for reports: "fact:windows", "rule:Q194068/msn-dial-up",
     # "item:...", "pattern:...", "choice:windows=win98", "article:Q194068" -> (file, line).
@@ -219,6 +237,16 @@ class Knowledge:
         for rule in self.rules:
             found.setdefault(rule.article, []).append(rule)
         return found
+
+    @functools.cached_property
+    def known_values(self) -> dict[str, frozenset[str]]:
+        """For each fact, the values some condition tests (error numbers a rule knows)."""
+        found: dict[str, set[str]] = {}
+        conditions = [c for r in self.rules for c in r.when]
+        conditions += [c for a in self.articles.values() for i, _ in a.items() for c in i.when]
+        for c in conditions:
+            found.setdefault(c.fact, set()).update(c.values)
+        return {fact: frozenset(values) for fact, values in found.items()}
 
     @functools.cached_property
     def rank(self) -> dict[str, int]:

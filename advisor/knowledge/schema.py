@@ -52,41 +52,70 @@ def _condition(value: Any) -> Any:
 When = dict[Id, Annotated[ConditionSpec, BeforeValidator(_condition)]]
 
 
+# Every question understands these answers without being told; a question may list them
+# among its choices to give them another label or more synonyms.
+BUILT_IN = ("yes", "no", "unknown")
+
+
 class ChoiceSpec(_Model):
     id: Id
-    label: Text
+    label: Text | None = None  # required, except for a built-in answer
     synonyms: list[Text] = []
+
+    @model_validator(mode="after")
+    def _labelled(self) -> ChoiceSpec:
+        if self.label is None and self.id not in BUILT_IN:
+            raise ValueError(f"choice {self.id!r} needs a `label`")
+        return self
 
 
 class QuestionSpec(_Model):
     text: Text
     kind: Literal["text", "choice", "yesno"]
     choices: list[ChoiceSpec] = []
+    # How a person finds the answer: said when they do not know it, before taking "unknown".
+    find_out: Text | None = None
     # What people type to a text question: `advisor check` tests the patterns on them and
     # `advisor check --explore` answers with them.
     samples: list[Text] = []
 
     @model_validator(mode="after")
     def _choices_fit_kind(self) -> QuestionSpec:
-        if self.kind == "choice" and len(self.choices) < 2:
-            raise ValueError("a choice question needs at least two choices")
-        if self.kind == "text" and self.choices:
-            raise ValueError("a text question has no choices")
+        own = [c for c in self.choices if c.id not in BUILT_IN]
+        if self.kind == "choice" and len(own) < 2:
+            raise ValueError("a choice question needs at least two choices of its own")
+        if self.kind == "text" and any(c.id != "unknown" for c in self.choices):
+            raise ValueError("a text question has no choices (it may relabel `unknown`)")
+        if self.kind == "yesno" and own:
+            raise ValueError("a yes/no question's choices are yes, no and unknown")
+        if self.kind == "choice" and any(c.id in ("yes", "no") for c in self.choices):
+            raise ValueError("`yes` and `no` belong to yes/no questions")
         if self.kind != "text" and self.samples:
             raise ValueError("only a text question has samples")
         return self
 
 
+MATCHERS = ("regex", "phrases", "message", "number")
+
+
 class PatternSpec(_Model):
+    """How facts are read from what a person writes (see `advisor.knowledge.model.Pattern`)."""
+
     id: Id
     regex: str | None = None
     phrases: list[Text] | None = None
+    message: list[Text] | None = None
+    number: Id | None = None  # the fact an error number is read into
     set_: dict[Id, Id] = Field(default={}, alias="set")
+    if_negated: dict[Id, Id] = {}
 
     @model_validator(mode="after")
     def _one_matcher(self) -> PatternSpec:
-        if (self.regex is None) == (self.phrases is None):
-            raise ValueError("a pattern has either `regex` or `phrases`, not both or neither")
+        given = [m for m in MATCHERS if getattr(self, m) is not None]
+        if len(given) != 1:
+            raise ValueError("a pattern has exactly one of `regex`, `phrases`, `message`, `number`")
+        if self.if_negated and self.phrases is None:
+            raise ValueError("`if_negated` belongs to a phrases pattern")
         if self.regex is not None:
             try:
                 compiled = re.compile(self.regex)
@@ -94,8 +123,13 @@ class PatternSpec(_Model):
                 raise ValueError(f"regex does not compile: {exc}") from exc
             if not self.set_ and not compiled.groupindex:
                 raise ValueError("a regex needs named groups (?P<fact>...) or a `set`")
-        elif not self.set_:
-            raise ValueError("a phrases pattern needs a `set`")
+        elif self.number is not None:
+            if self.set_:
+                raise ValueError("a number pattern sets the fact it reads, and no `set`")
+        elif self.message is not None and not self.set_:
+            raise ValueError("a message pattern needs a `set`")
+        # A phrases pattern without `set` names words that say nothing ("send/receive"): the
+        # shorter phrases inside them are then not read.
         return self
 
 
@@ -109,8 +143,6 @@ class FactSpec(_Model):
     def _consistent(self) -> FactSpec:
         if self.values is not None and self.question is not None:
             raise ValueError("a fact with a question takes its values from the choices")
-        if self.extract and (self.question is None or self.question.kind != "text"):
-            raise ValueError("only a fact asked by a text question can have `extract`")
         return self
 
 
@@ -199,3 +231,54 @@ class SharedFileSpec(_Model):
     shared: SharedSpec
     facts: dict[Id, FactSpec] = {}
     rules: list[RuleSpec] = []
+
+
+class AnswerSpec(_Model):
+    label: Text
+    phrases: list[Text] = Field(min_length=1)
+
+
+class AnswersSpec(_Model):
+    yes: AnswerSpec
+    no: AnswerSpec
+    unknown: AnswerSpec
+
+
+class RecognitionSpec(_Model):
+    accept: float = Field(gt=0, le=1)
+    ask: float = Field(gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RecognitionSpec:
+        if self.ask > self.accept:
+            raise ValueError("`ask` is a lower score than `accept`")
+        return self
+
+
+class NegationsSpec(_Model):
+    reaching: list[Text] = Field(min_length=1)  # up to three words ahead
+    next: list[Text] = []  # only the word right after
+    past: list[Text] = []  # what the person had, not what they have
+
+
+class LanguageFileSpec(_Model):
+    """The everyday words every knowledge base understands (see `model.Language`)."""
+
+    format: Literal["1"]
+    language: SharedSpec
+    answers: AnswersSpec
+    negations: NegationsSpec
+    optional: list[Text] = []
+    joining: list[Text] = []
+    doubting: list[Text] = []
+    asking: list[Text] = []
+    filler: list[Text] = []
+    weak: list[Text] = []
+    greetings: list[Text] = []
+    thanks: list[Text] = []
+    help: list[Text] = []
+    confusions: dict[
+        Annotated[str, Field(min_length=1, max_length=1)],
+        Annotated[str, Field(pattern=r"^[0-9a-fA-F]$")],
+    ] = {}
+    recognition: RecognitionSpec

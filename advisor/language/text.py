@@ -1,12 +1,15 @@
-"""What a person typed, made safe and matched to the choices of a question."""
+"""What a person typed: made safe, shortened for echoing, and cut into words.
+
+Words keep where they stand in the text (to quote what a fact was read from) and which
+part of a sentence they are in (a negation reaches only the words after it in that part).
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
-
-from advisor.knowledge.model import Choice, Question, normalise
+from functools import cached_property
 
 MAX_INPUT_BYTES = 64 * 1024
 
@@ -46,58 +49,73 @@ def excerpt(text: str, limit: int = 60) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+# A word, with apostrophes inside it ("don't", "MSN's"): they are dropped when comparing.
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# Punctuation and line breaks end a part of a sentence; so do these words.
+_BREAK = re.compile(r"[,;:.!?()\[\]\n]|\s-\s")
+_BREAK_WORDS = frozenset("but however although though whereas".split())
+_SENTENCE_END = re.compile(r"[.!?\n]+")
+
+
+def fold(word: str) -> str:
+    """How a word is compared: lower case, without apostrophes ("Don't" -> "dont")."""
+    return word.casefold().replace("'", "").replace("’", "")
+
+
 @dataclass(frozen=True)
-class ChoiceMatch:
-    """The outcome of matching an answer: one choice, several, or none."""
+class Word:
+    text: str  # folded: "dont", "msns"
+    base: str  # without a possessive 's: "msn" (else the same as text)
+    start: int  # where it stands in the text, for quoting
+    end: int
+    clause: int  # the part of the sentence it is in
+    sentence: int
+    asks: bool  # its sentence ends with a question mark
 
-    choice: Choice | None
-    exact: bool = True
-    candidates: tuple[Choice, ...] = ()
-
-
-def match_choice(question: Question, text: str) -> ChoiceMatch:
-    """Match an answer by id, label, synonym or number, then by the words it contains.
-
-    A whole-answer match is exact. Otherwise the answer may contain a label or synonym
-    ("I have Windows 98 SE"); the longest phrase found wins over phrases inside it, and
-    when phrases of different choices remain the answer is ambiguous.
-    """
-    choices = question.choices
-    said = normalise(text)
-    bare = text.strip().casefold()
-    for choice in choices:
-        for phrase in _phrases(choice):
-            if (normalise(phrase) or phrase.casefold()) in {said, bare}:
-                return ChoiceMatch(choice)
-    if said.isdecimal():  # after the phrases: "98" is a name, not the 98th choice
-        number = int(said)
-        return ChoiceMatch(choices[number - 1] if 1 <= number <= len(choices) else None)
-    found: list[tuple[tuple[int, int], Choice]] = []
-    for choice in choices:
-        for phrase in _phrases(choice):
-            words = normalise(phrase)
-            if not _containable(words):
-                continue
-            for m in re.finditer(rf"(?<!\w){re.escape(words)}(?!\w)", said):
-                found.append(((m.start(), m.end()), choice))
-    kept = {
-        choice.id: choice
-        for span, choice in found
-        if not any(o[0] <= span[0] and span[1] <= o[1] and o != span for o, _ in found)
-    }
-    if len(kept) == 1:
-        return ChoiceMatch(next(iter(kept.values())), exact=False)
-    return ChoiceMatch(None, candidates=tuple(kept.values()))
+    def __str__(self) -> str:
+        return self.text
 
 
-def _phrases(choice: Choice) -> tuple[str, ...]:
-    return (choice.id, choice.label, *choice.synonyms)
+@dataclass(frozen=True)
+class Words:
+    """A text cut into words."""
+
+    text: str
+    items: tuple[Word, ...]
+
+    def quote(self, first: int, last: int, limit: int = 80) -> str:
+        """The words first..last as the person wrote them (for "read from ...")."""
+        return excerpt(self.text[self.items[first].start : self.items[last].end], limit)
+
+    @cached_property
+    def folded(self) -> tuple[str, ...]:
+        return tuple(w.text for w in self.items)
 
 
-# Short everyday words occur in too many sentences ("tell me", "I think so") to be taken
-# as an answer ("Me", "y") unless they are the whole answer.
-_EVERYDAY = frozenset("a an i me my y n it is do so to on in or of at us we be he".split())
+def split(text: str) -> Words:
+    """Cut a text into words, each with its clause and whether its sentence is a question."""
+    breaks = [m.start() for m in _BREAK.finditer(text)]
+    questions = [
+        (m.start(), m.group().startswith("?")) for m in _SENTENCE_END.finditer(text + "\n")
+    ]
+    items: list[Word] = []
+    clause, at_break, at_end = 0, 0, 0
+    for m in _WORD.finditer(text):
+        while at_break < len(breaks) and breaks[at_break] < m.start():
+            clause, at_break = clause + 1, at_break + 1
+        while questions[at_end][0] < m.start():
+            at_end += 1
+        folded = fold(m.group())
+        if folded in _BREAK_WORDS:
+            clause += 1
+            continue
+        raw = m.group().casefold()
+        base = fold(raw[:-2]) if raw.endswith(("'s", "’s")) else folded
+        asks = questions[at_end][1]
+        items.append(Word(folded, base, m.start(), m.end(), clause, at_end, asks))
+    return Words(text, tuple(items))
 
 
-def _containable(words: str) -> bool:
-    return bool(words) and words not in _EVERYDAY
+def phrase_words(phrase: str) -> tuple[str, ...]:
+    """A phrase of the knowledge base, folded the way typed words are."""
+    return tuple(fold(m.group()) for m in _WORD.finditer(phrase))

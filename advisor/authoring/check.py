@@ -16,6 +16,7 @@ from typing import Any, Literal
 from advisor.errors import KnowledgeBaseError
 from advisor.knowledge.loader import load_knowledge
 from advisor.knowledge.model import Article, Condition, Item, Knowledge, Rule
+from advisor.language.reader import Reader
 
 ANY = None  # a fact that can take any value (free text)
 
@@ -55,6 +56,7 @@ class Checker:
     def __init__(self, knowledge: Knowledge) -> None:
         self.k = knowledge
         self.items = {i.id: (i, a) for a in knowledge.articles.values() for i, _ in a.items()}
+        self.reader = Reader(knowledge)
         self.possible = self._possible_values()
 
     def finding(
@@ -80,11 +82,11 @@ class Checker:
             if fact.question is not None:
                 possible[fact.id] = set(fact.values) if fact.values is not None else ANY
             for pattern in fact.patterns:
-                for target, value in pattern.sets:
+                for target, value in (*pattern.sets, *pattern.if_negated):
                     self._add(possible, target, {value})
-                if pattern.regex is not None:
-                    for group in pattern.regex.groupindex:
-                        possible[group] = ANY
+                free = list(pattern.regex.groupindex) if pattern.regex is not None else []
+                for target in [*free, *([pattern.reads] if pattern.reads else [])]:
+                    possible[target] = ANY
         changed = True
         while changed:
             changed = False
@@ -292,8 +294,9 @@ class Checker:
                     f"text question {fact.id!r} has no sample texts to test its patterns on",
                 )
                 continue
+            matched = set().union(*(self.reader.matching(s) for s in samples))
             for pattern in fact.patterns:
-                if not any(pattern.matches(s) for s in samples):
+                if pattern.id not in matched:
                     yield self.finding(
                         f"pattern:{pattern.id}",
                         "warning",

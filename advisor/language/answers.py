@@ -1,0 +1,158 @@
+"""An answer to the question being asked: the choice it means, "I don't know", or nothing.
+
+People answer with a choice's number or label, with another word for it ("XP home"), in a
+sentence ("it's an old 98 machine"), with a negation ("not MSN" leaves the other choice), with
+a hedge ("I think 98"), or by saying they do not know ("dunno"). A value the knowledge base's
+patterns read for the question's fact counts too. Two different choices in one answer are
+not guessed between: the person is asked which one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from advisor.knowledge.model import UNKNOWN, Choice, Question
+from advisor.language.phrases import Found, Phrases
+from advisor.language.reader import Read
+from advisor.language.text import phrase_words
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: str | None  # a choice id ("unknown" included), or None: not understood
+    picked: bool = False  # its number, id or label itself: chosen rather than read
+    said: str = ""  # the words it was read from
+    by: str | None = None  # the pattern that read it, when a pattern did
+    candidates: tuple[str, ...] = ()  # what the answer could mean, when it is not one thing
+    # The words (first, last) the answer was found in: they are not read again as facts
+    # said in passing ("comcast" answers how you connect; it is not also your mail service).
+    spans: tuple[tuple[int, int], ...] = ()
+
+
+def _short(phrase: str) -> bool:
+    """A word of one or two letters ("me", "y", "ok") is an answer only on its own or first:
+    inside a sentence it is an ordinary word ("98" is not a word: it counts anywhere)."""
+    words = phrase_words(phrase)
+    return len(words) == 1 and len(words[0]) <= 2 and words[0].isalpha()
+
+
+class Answers:
+    """Understands answers to the questions of one knowledge base."""
+
+    def __init__(self, yes: Choice, no: Choice, unknown: Choice, optional: frozenset[str]) -> None:
+        self.built_in = {c.id: c for c in (yes, no, unknown)}
+        self.optional = optional
+        self._compiled: dict[
+            tuple[str, ...], tuple[Phrases[str], Phrases[str], dict[str, str]]
+        ] = {}
+
+    def phrases(self, question: Question) -> list[tuple[str, str]]:
+        """Every (phrase, choice id) that answers a question (with the language's own)."""
+        entries = []
+        for c in question.choices:
+            # "unknown" names the answer in data; typed, it is an ordinary word ("an unknown
+            # error"): the language's phrases say "I don't know".
+            named = [(c.id, c.id)] if c.id != UNKNOWN else []
+            entries += [*named, (c.label, c.id), *((s, c.id) for s in c.synonyms)]
+            if c.id in self.built_in:
+                entries += [(p, c.id) for p in self.built_in[c.id].synonyms]
+        return entries
+
+    def answer(self, question: Question, read: Read, *, loose: bool = True) -> Answer:
+        """The answer `read` gives to `question`. Not `loose`: "I don't know" counts only as
+        the whole answer (a text question's answer may say it in passing)."""
+        anywhere, alone, whole = self._compile(question)
+        words = read.words
+        said = " ".join(words.folded)
+        everything = words.quote(0, len(words.items) - 1) if words.items else ""
+        every = ((0, len(words.items) - 1),) if words.items else ()
+        picked = self._picked(question, said)
+        if picked is not None:
+            return Answer(picked, picked=True, said=everything, spans=every)
+        if said in whole:
+            return Answer(whole[said], said=everything, spans=every)
+        if not said and words.text.strip() in whole:  # "?" and other punctuation
+            return Answer(whole[words.text.strip()], said=everything)
+        found = anywhere.find(words, read.negated)
+        found += [f for f in alone.find(words, read.negated) if f.first == 0]
+        found = [f for f in found if not self._in_dont_know(read, f) and not f.past]
+        found = [f for f in found if not any(o.covers(f) for o in found)]
+        spans = tuple((f.first, f.last) for f in found)
+        positive = {f.key: f for f in found if not f.negated and f.key != UNKNOWN}
+        negative = {f.key for f in found if f.negated}
+        reading = read.of(question.fact)
+        if reading is not None and reading.value != UNKNOWN:
+            positive.setdefault(reading.value, Found(reading.value, 0, len(words.items) - 1))
+        values = set(positive) | read.conflicts.get(question.fact, set())
+        doubtful = any(f.key == UNKNOWN for f in found) or (
+            read.dont_know is not None and (loose or (read.dont_know,) == every)
+        )
+        asking = read.act == "help" or read.only_asks
+        if read.doubting:  # "I don't know if it scans": what it names is what is not known
+            return Answer(UNKNOWN, said=everything, spans=every)
+        if question.kind == "yesno" and not asking:
+            opening = [f for f in found if f.first == 0 and f.key in ("yes", "no")]
+            if len(opening) == 1 and not opening[0].negated:  # "no, but I have ZoneAlarm"
+                return Answer(opening[0].key, said=everything, spans=spans)
+        if len(values) == 1 and not asking:
+            (value,) = values
+            by = reading.by if reading is not None and reading.value == value else None
+            quote = words.quote(positive[value].first, positive[value].last) if by is None else ""
+            said_it = quote or (reading.said if reading else everything)
+            return Answer(value, said=said_it, by=by, spans=spans)
+        if len(values) > 1 and not asking:
+            candidates = self._ordered(question, values)
+            return Answer(None, said=everything, candidates=candidates, spans=spans)
+        if doubtful:
+            return Answer(UNKNOWN, said=everything, spans=every)
+        if asking:
+            return Answer(None, said=everything)
+        if negative:
+            return self._rest(question, negative, everything, spans)
+        if question.kind == "yesno" and read.negated:
+            return Answer("no", said=everything, spans=every)
+        return Answer(None, said=everything)
+
+    # -- pieces -------------------------------------------------------------------------
+
+    def _compile(self, question: Question) -> tuple[Phrases[str], Phrases[str], dict[str, str]]:
+        key = (question.fact, *(c.id for c in question.choices))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            entries = self.phrases(question)
+            whole = {" ".join(phrase_words(p)) or p.strip(): c for p, c in entries}
+            anywhere = Phrases([e for e in entries if not _short(e[0])], self.optional)
+            alone = Phrases([e for e in entries if _short(e[0])], frozenset())
+            compiled = self._compiled[key] = (anywhere, alone, whole)
+        return compiled
+
+    @staticmethod
+    def _picked(question: Question, said: str) -> str | None:
+        for number, c in enumerate(question.choices, 1):
+            if said in {" ".join(phrase_words(c.id)), " ".join(phrase_words(c.label))}:
+                return c.id
+            if said == str(number):
+                return c.id
+        return None
+
+    @staticmethod
+    def _in_dont_know(read: Read, found: Found[str]) -> bool:
+        if read.dont_know is None:
+            return False
+        first, last = read.dont_know
+        return first <= found.first and found.last <= last
+
+    @staticmethod
+    def _ordered(question: Question, values: set[str]) -> tuple[str, ...]:
+        return tuple(c.id for c in question.choices if c.id in values)
+
+    def _rest(
+        self, question: Question, negative: set[str], said: str, spans: tuple[tuple[int, int], ...]
+    ) -> Answer:
+        """ "Not X": what is left when X is ruled out ("not MSN" of MSN or another service)."""
+        if question.kind == "yesno" and "yes" in negative:
+            return Answer("no", said=said, spans=spans)
+        rest = [c.id for c in question.choices if c.id not in negative and c.id != UNKNOWN]
+        if len(rest) == 1:
+            return Answer(rest[0], said=said, spans=spans)
+        return Answer(None, said=said, candidates=tuple(rest), spans=spans)

@@ -1,0 +1,263 @@
+"""Reading facts from anything a person writes, at any question.
+
+Every pattern of the knowledge base reads every text: error numbers and messages, the
+fields of a pasted error dialog, and what people say in passing ("XP home, cable modem").
+A phrase after a negation is not read as said ("I don't use MSN"), nor is anything in a
+question the person asks back ("is that the LAN?"), except the error they quote.
+
+When one text gives a fact two values, the longer phrase wins over one inside it
+("Windows 98 SE" over "Windows 98"), the pasted dialog's fields over words in passing, and
+otherwise the fact is left unread: a guess between two things a person said is worse than a
+question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from advisor.knowledge.model import Knowledge, Pattern
+from advisor.language import numbers
+from advisor.language.messages import Messages
+from advisor.language.phrases import Found, Negated, Negations, Phrases
+from advisor.language.text import Word, Words, excerpt, split
+
+ACTS = ("help", "thanks", "greeting")  # the first found is what the person does
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A fact read from a text: by which pattern, from which words."""
+
+    fact: str
+    value: str
+    by: str  # the pattern's id
+    said: str  # the words it was read from
+    start: int = 0  # where those words stand in the text
+    end: int = 0
+    sure: bool = True  # False: close to a known message or number; ask before taking it
+    tier: int = 1  # 0: the answer to a text question (a pasted dialog's fields)
+
+    def inside(self, other: Reading) -> bool:
+        return (
+            other.start <= self.start
+            and self.end <= other.end
+            and (self.start, self.end) != (other.start, other.end)
+        )
+
+
+@dataclass
+class Read:
+    """What one text says: facts, facts it only resembles, and what the person does."""
+
+    words: Words
+    readings: list[Reading] = field(default_factory=list)  # sure, one per fact
+    doubts: list[Reading] = field(default_factory=list)  # "Did you mean ...?"
+    conflicts: dict[str, set[str]] = field(default_factory=dict)  # a fact said two ways
+    act: str | None = None  # greeting, thanks or help
+    dont_know: tuple[int, int] | None = None  # the words that say "I don't know"
+    doubting: bool = False  # "I don't know if ...": what follows is not known
+    negated: Negated | None = None
+    asked: frozenset[int] = frozenset()  # the sentences that ask rather than say
+
+    def asks(self, index: int) -> bool:
+        """Whether word `index` is in a sentence that asks something ("is that the LAN?")."""
+        return self.words.items[index].sentence in self.asked
+
+    @property
+    def only_asks(self) -> bool:
+        """Whether the whole message asks back rather than answers."""
+        return bool(self.words.items) and all(self.asks(i) for i in range(len(self.words.items)))
+
+    def of(self, fact: str) -> Reading | None:
+        return next((r for r in self.readings if r.fact == fact), None)
+
+
+class Reader:
+    """The patterns of a knowledge base, compiled once, reading one text at a time."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+        language = knowledge.language
+        self.filler = language.filler
+        patterns = [p for f in knowledge.facts.values() for p in f.patterns]
+        self.patterns = {p.id: p for p in patterns}
+        self._regexes = [p for p in patterns if p.kind == "regex"]
+        self._numbers = [p for p in patterns if p.kind == "number"]
+        self.optional = language.optional
+        self._phrases: Phrases[str] = Phrases(
+            ((ph, p.id) for p in patterns if p.kind == "phrases" for ph in p.phrases),
+            self.optional,
+        )
+        self._messages: Messages[str] = Messages(
+            ((ph, p.id) for p in patterns if p.kind == "message" for ph in p.phrases),
+            self.filler,
+            language.weak,
+        )
+        self.negations = Negations(
+            language.negations,
+            language.tight_negations,
+            language.past,
+            self.optional,
+            language.joining,
+        )
+        self.asking = language.asking
+        self.dont_know: Phrases[str] = Phrases(
+            ((ph, "unknown") for ph in language.unknown.synonyms), self.optional
+        )
+        self._acts: Phrases[str] = Phrases(
+            [
+                *((ph, "greeting") for ph in language.greetings),
+                *((ph, "thanks") for ph in language.thanks),
+                *((ph, "help") for ph in language.help),
+            ],
+            frozenset(),
+        )
+        texts = {f.id for f in knowledge.facts.values() if _asks_text(knowledge, f.id)}
+        self._tier = {p.id: 0 if p.source in texts else 1 for p in patterns}
+
+    def read(self, text: str) -> Read:
+        read, found = self._found(text)
+        self._settle(read, found)
+        acts = {f.key for f in self._acts.find(read.words)}
+        read.act = next((a for a in ACTS if a in acts), None)
+        return read
+
+    def matching(self, text: str) -> set[str]:
+        """The patterns that match a text, before one value is settled for each fact."""
+        return {r.by for r in self._found(text)[1]}
+
+    def _found(self, text: str) -> tuple[Read, list[Reading]]:
+        words = split(text)
+        read = Read(words)
+        starts: dict[int, Word] = {}
+        for w in words.items:
+            starts.setdefault(w.sentence, w)
+        read.asked = frozenset(n for n, w in starts.items() if w.asks and w.text in self.asking)
+        dont_know = _longest(self.dont_know.find(words))
+        ignore: frozenset[int] = frozenset()
+        if dont_know is not None:
+            read.dont_know = (dont_know.first, dont_know.last)
+            ignore = frozenset(range(dont_know.first, dont_know.last + 1))
+            after = dont_know.last + 1
+            doubting = self.knowledge.language.doubting
+            read.doubting = after < len(words.items) and words.items[after].text in doubting
+        phrases = self._phrases.find(words) if self._phrases else []
+        read.negated = self.negations.within(words, ignore, phrases)
+        found = [
+            *self._read_numbers(text),
+            *self._read_messages(words),
+            *self._read_regexes(text, read),
+            *self._read_phrases(read, Phrases.mark(phrases, read.negated)),
+        ]
+        return read, found
+
+    # -- the four kinds of pattern ------------------------------------------------------
+
+    def _read_numbers(self, text: str) -> Iterable[Reading]:
+        confusions = self.knowledge.language.confusions
+        for p in self._numbers:
+            assert p.reads is not None
+            known = self.knowledge.known_values.get(p.reads, frozenset())
+            for n in numbers.find(text, confusions, known):
+                said = excerpt(text[n.start : n.end])
+                yield Reading(p.reads, n.value, p.id, said, n.start, n.end, n.sure, tier=0)
+
+    def _read_messages(self, words: Words) -> Iterable[Reading]:
+        language = self.knowledge.language
+        recognised = self._messages.recognise(words) if self._messages else []
+        given: set[str] = set()
+        for n, r in enumerate(recognised):  # best first: a fact takes the closest message
+            if r.score < language.ask:
+                break
+            p = self.patterns[r.key]
+            facts = {fact for fact, _ in p.sets}
+            if given & facts:
+                continue
+            given.update(facts)
+            rivals = [o for o in recognised[n + 1 :] if o.rank == r.rank]
+            if any(facts & {f for f, _ in self.patterns[o.key].sets} for o in rivals):
+                continue  # two messages fit it as well: it names neither
+            start, end = words.items[r.first].start, words.items[r.last].end
+            said = words.quote(r.first, r.last)
+            sure = r.score >= language.accept
+            for fact, value in p.sets:
+                yield Reading(fact, value, p.id, said, start, end, sure, tier=0)
+
+    def _read_regexes(self, text: str, read: Read) -> Iterable[Reading]:
+        for p in self._regexes:
+            assert p.regex is not None
+            match = p.regex.search(text)
+            if match is None:
+                continue
+            tier = self._tier[p.id]
+            if tier and not self._said(read, match.start()):
+                continue
+            said = excerpt(match.group())
+            for fact, value in p.sets:
+                yield Reading(fact, value, p.id, said, match.start(), match.end(), tier=tier)
+            for name, value in match.groupdict().items():
+                if value and value.strip():
+                    start, end = match.span(name)
+                    clean = " ".join(value.split())
+                    yield Reading(name, clean, p.id, excerpt(clean), start, end, tier=tier)
+
+    def _said(self, read: Read, position: int) -> bool:
+        """Whether words in passing at `position` are said as they are: not asked about,
+        negated, or what the person had."""
+        index = next((i for i, w in enumerate(read.words.items) if w.end > position), None)
+        if index is None:
+            return True
+        negated = read.negated
+        gone = negated is not None and (negated(index) or negated.past(index))
+        return not (gone or read.asks(index))
+
+    def _read_phrases(self, read: Read, found: list[Found[str]]) -> Iterable[Reading]:
+        words = read.words
+        # A phrase inside a longer one is part of it: "MSN" in "MSN dial-up" is how they
+        # connect, not their mail service.
+        found = [f for f in found if not any(o.covers(f) for o in found)]
+        for f in found:
+            p = self.patterns[f.key]
+            if f.past or (self._tier[p.id] and read.asks(f.first)):
+                continue
+            start, end = words.items[f.first].start, words.items[f.last].end
+            said = words.quote(f.first, f.last)
+            for fact, value in p.if_negated if f.negated else p.sets:
+                yield Reading(fact, value, p.id, said, start, end, tier=self._tier[p.id])
+
+    # -- one value per fact -------------------------------------------------------------
+
+    def _settle(self, read: Read, found: list[Reading]) -> None:
+        by_fact: dict[str, list[Reading]] = {}
+        for r in found:
+            by_fact.setdefault(r.fact, []).append(r)
+        for fact, readings in by_fact.items():
+            sure = [r for r in readings if r.sure]
+            if not sure:
+                # Only a resemblance: ask about the closest one (the best comes first).
+                read.doubts.append(readings[0])
+                continue
+            best_tier = min(r.tier for r in sure)
+            kept = [r for r in sure if r.tier == best_tier]
+            kept = [r for r in kept if not any(r.inside(o) and r.value != o.value for o in kept)]
+            values = {r.value for r in kept}
+            if len(values) == 1:
+                read.readings.append(kept[0])
+            else:
+                read.conflicts[fact] = values
+
+
+def _longest(found: list[Found[str]]) -> Found[str] | None:
+    return max(found, key=lambda f: (f.last - f.first, -f.first), default=None)
+
+
+def _asks_text(knowledge: Knowledge, fact: str) -> bool:
+    question = knowledge.facts[fact].question
+    return question is not None and question.kind == "text"
+
+
+def recognises(knowledge: Knowledge, pattern: Pattern) -> bool:
+    """Whether a pattern recognises the answer of the text question it is written under
+    (an error number or message), rather than something said in passing."""
+    return _asks_text(knowledge, pattern.source) and pattern.kind in ("number", "message")
