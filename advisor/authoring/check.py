@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from advisor.errors import KnowledgeBaseError
 from advisor.knowledge.loader import load_knowledge
-from advisor.knowledge.model import Article, Condition, Item, Knowledge, Rule
+from advisor.knowledge.model import UNKNOWN, Article, Condition, Item, Knowledge, Rule
 from advisor.language.reader import Reader
 
 ANY = None  # a fact that can take any value (free text)
@@ -175,7 +175,10 @@ class Checker:
         for fact in self.k.facts.values():
             if fact.question is None or fact.question.kind == "text" or fact.id not in named:
                 continue
-            unnamed = [c for c in fact.question.choices if c.id not in named[fact.id]]
+            # "I don't know" is meant to give the advice of whatever no condition names.
+            unnamed = [
+                c for c in fact.question.choices if c.id not in named[fact.id] and c.id != UNKNOWN
+            ]
             if len(unnamed) < 2:
                 continue
             for choice in unnamed:
@@ -261,7 +264,11 @@ class Checker:
             if self._ranked(a, b):
                 continue
             for ra, rb in itertools.product(applies[a], applies[b]):
-                if all(_compatible(x, y) for x in ra.when for y in rb.when if x.fact == y.fact):
+                if any(
+                    all(_compatible(x, y) for x in wa for y in wb if x.fact == y.fact)
+                    for wa in self._expand(ra.when)
+                    for wb in self._expand(rb.when)
+                ):
                     yield self.finding(
                         f"article:{b}",
                         "error",
@@ -271,6 +278,32 @@ class Checker:
                         f"one takes_precedence_over the other",
                     )
                     break
+
+    def _expand(self, when: tuple[Condition, ...], depth: int = 4) -> list[tuple[Condition, ...]]:
+        """The conditions with each derived fact replaced by the conditions of the rules that
+        derive its value: "msn_from_outside is no" becomes "mail_service is other or
+        unknown", or "mail_service is msn and connection is msn_dialup or unknown"."""
+        alternatives: list[tuple[Condition, ...]] = [()]
+        for c in when:
+            producers = self.k.producers.get(c.fact, [])
+            derived = (
+                depth > 0
+                and producers
+                and not c.negated
+                and self.k.facts[c.fact].question is None
+                and c.fact not in self.k.readers
+            )
+            if not derived:
+                options: list[tuple[Condition, ...]] = [(c,)]
+            else:
+                options = [
+                    expanded
+                    for rule in producers
+                    if any(f == c.fact and v in c.values for f, v in rule.sets)
+                    for expanded in self._expand(rule.when, depth - 1)
+                ]
+            alternatives = [a + o for a in alternatives for o in options][:256]
+        return alternatives
 
     def _ranked(self, a: str, b: str) -> bool:
         order = self.k.precedence

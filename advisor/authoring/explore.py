@@ -140,6 +140,13 @@ def _walk(
     for answer in _answers(knowledge, question.id):
         branch = session.copy()
         reply = branch.send(answer)
+        if (
+            reply.question is not None
+            and reply.question.id == question.id
+            and reply.of_type("hint")
+        ):
+            # "I don't know" first gets how to find out; said again, it is the answer.
+            reply = branch.send(answer)
         if any(m.type == "invalid" for m in reply.messages):
             result.problems.append(f"{where}: {question.id} = {answer!r} was not taken")
             continue

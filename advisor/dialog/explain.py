@@ -19,7 +19,8 @@ from advisor.language.text import excerpt
 SOURCES = {
     "typed": "you typed it",
     "chosen": "you chose it",
-    "extracted": "read from what you typed",
+    "extracted": "read from what you wrote",
+    "confirmed": "read from what you wrote, and you confirmed it",
     "derived": "concluded from other facts",
 }
 
@@ -119,11 +120,9 @@ class Explainer:
             return
         seen.add(fact)
         known: Known = self.inf.known[fact]
-        source = SOURCES[known.source]
+        source = self.source(known)
         if known.derivation is not None and known.source == "derived":
             source = f"by rule {known.derivation.rule}"
-        elif known.derivation is not None:
-            source = f"{source} (pattern {known.derivation.rule})"
         lines.append(f"{self.value(fact, known.value)} — {source}")
         if known.derivation is not None and known.source == "derived":
             self._trace(known.derivation, lines, seen)
@@ -179,11 +178,21 @@ class Explainer:
     def facts(self) -> Explanation:
         lines = []
         for fact, known in self.inf.known.items():
-            source = SOURCES[known.source]
-            if known.derivation is not None:
+            source = self.source(known)
+            if known.derivation is not None and known.source == "derived":
                 source += f" ({known.derivation.rule})"
             lines.append(f"{self.value(fact, known.value)} — {source}")
         return Explanation("What I know so far:", tuple(lines) or ("nothing yet",))
+
+    def source(self, known: Known) -> str:
+        """Where a fact came from, with the words it was read from and the pattern."""
+        source = SOURCES[known.source]
+        d = known.derivation
+        if d is None or known.source == "derived":
+            return source
+        said = f": “{excerpt(d.said, 60)}”" if d.said else ""
+        by = f" (pattern {d.rule})" if d.rule in self.k.by_id else ""
+        return f"{source}{said}{by}"
 
 
 def _plural(word: str, ids: Collection[str]) -> str:

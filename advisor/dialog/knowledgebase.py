@@ -38,11 +38,16 @@ class KnowledgeBase:
         self._lock = threading.Lock()
         self._understander: Understander | None = None
 
-    def understand(self, text: str, question: Question) -> Understanding:
-        """What a message says at a question (its patterns are compiled on first need)."""
+    @property
+    def understander(self) -> Understander:
+        """The language of this knowledge base (its patterns are compiled on first need)."""
         if self._understander is None:
             self._understander = Understander(self.knowledge)
-        return self._understander.understand(text, question)
+        return self._understander
+
+    def understand(self, text: str, question: Question) -> Understanding:
+        """What a message says at a question."""
+        return self.understander.understand(text, question)
 
     @property
     def pool(self) -> EnginePool:

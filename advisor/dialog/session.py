@@ -263,8 +263,11 @@ class Session:
             offered = offers[answer.value]
             if not answer.picked:
                 offered = replace(offered, source="extracted")
-            picked = [k for k in passing if k.fact != offered.fact]
-            return self._learn([offered, *picked], notes)
+            # The error they see is the message they picked (or that they have none).
+            label = self.knowledge.facts[offered.fact].label(offered.value)
+            given = [offered] if offered.fact == fact else [Known(fact, label, "typed"), offered]
+            picked = [k for k in passing if k.fact not in {g.fact for g in given}]
+            return self._learn([*given, *picked], notes)
         if understood.answered:
             return self._learn([Known(fact, said, "typed"), *passing], notes)
         doubt = self._doubt(question, understood)
@@ -299,6 +302,9 @@ class Session:
             return self._learn([Known(pending.question, pending.text, "typed"), reading], [])
         question = self.knowledge.facts[pending.question].question
         assert question is not None
+        again = self.kb.understand(said, question)
+        if again.answered:  # "no, mine says The TCP/IP connection was ...": that is the answer
+            return self._text_answer(question, said, again)
         if value in ("no", UNKNOWN):
             self._unclear.append(pending.text)
             self._helped.add(pending.question)

@@ -106,6 +106,8 @@ class Fact:
     samples: tuple[str, ...] = ()  # what people type to its text question
 
     def label(self, value: str) -> str:
+        if value == UNKNOWN and self.question is not None and self.question.dont_know:
+            return self.question.dont_know.label  # "I have no error message or number"
         if self.values is None:
             return value
         return self.values.get(value, value)

@@ -78,8 +78,8 @@ class Answers:
         found = [f for f in found if not self._in_dont_know(read, f) and not f.past]
         found = [f for f in found if not any(o.covers(f) for o in found)]
         spans = tuple((f.first, f.last) for f in found)
-        positive = {f.key: f for f in found if not f.negated and f.key != UNKNOWN}
-        negative = {f.key for f in found if f.negated}
+        positive = {f.key: f for f in found if not read.negates(f) and f.key != UNKNOWN}
+        negative = {f.key for f in found if read.negates(f)}
         reading = read.of(question.fact)
         if reading is not None and reading.value != UNKNOWN:
             positive.setdefault(reading.value, Found(reading.value, 0, len(words.items) - 1))
@@ -92,7 +92,7 @@ class Answers:
             return Answer(UNKNOWN, said=everything, spans=every)
         if question.kind == "yesno" and not asking:
             opening = [f for f in found if f.first == 0 and f.key in ("yes", "no")]
-            if len(opening) == 1 and not opening[0].negated:  # "no, but I have ZoneAlarm"
+            if len(opening) == 1 and not read.negates(opening[0]):  # "no, but I have ZoneAlarm"
                 return Answer(opening[0].key, said=everything, spans=spans)
         if len(values) == 1 and not asking:
             (value,) = values
@@ -109,7 +109,9 @@ class Answers:
             return Answer(None, said=everything)
         if negative:
             return self._rest(question, negative, everything, spans)
-        if question.kind == "yesno" and read.negated:
+        # "We never installed one": a negation alone answers a yes/no question "no", when
+        # the message says nothing else.
+        if question.kind == "yesno" and read.negated and not read.readings:
             return Answer("no", said=everything, spans=every)
         return Answer(None, said=everything)
 

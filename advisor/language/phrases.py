@@ -21,8 +21,9 @@ from advisor.language.text import Word, Words, phrase_words
 
 K = TypeVar("K", bound=Hashable)
 
-# How far back a negation reaches: "not" in "I do not really use MSN" reaches "MSN".
-REACH = 3
+# How far back a negation reaches: "never" in "we never send anything through MSN" reaches
+# "MSN" (four words, not counting "a" or "or"; measured on the labelled utterances).
+REACH = 4
 
 
 def allowed_typos(word: str) -> int:
@@ -232,7 +233,7 @@ class Negations:
 @dataclass(frozen=True)
 class Negated:
     """The negations of one text. Called with a word's index: whether a negation stands
-    before it in the same part of its sentence (up to three words before, not counting
+    before it in the same part of its sentence (up to `REACH` words before, not counting
     "a" or "or", or right before it for a tight one)."""
 
     words: Words

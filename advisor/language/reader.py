@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from advisor.knowledge.model import Knowledge, Pattern
 from advisor.language import numbers
@@ -59,6 +60,14 @@ class Read:
     doubting: bool = False  # "I don't know if ...": what follows is not known
     negated: Negated | None = None
     asked: frozenset[int] = frozenset()  # the sentences that ask rather than say
+    phrases: list[Found[str]] = field(default_factory=list)  # the patterns' phrases found
+
+    def negates(self, found: Found[Any]) -> bool:
+        """Whether a phrase is negated: by a negation before it, or by being part of a
+        longer phrase that is ("MSN" in "I do not send mail through MSN")."""
+        return found.negated or any(
+            p.negated and p.first <= found.first and found.last <= p.last for p in self.phrases
+        )
 
     def asks(self, index: int) -> bool:
         """Whether word `index` is in a sentence that asks something ("is that the LAN?")."""
@@ -124,8 +133,11 @@ class Reader:
         return read
 
     def matching(self, text: str) -> set[str]:
-        """The patterns that match a text, before one value is settled for each fact."""
-        return {r.by for r in self._found(text)[1]}
+        """The patterns that match a text, before one value is settled for each fact (and
+        phrases that say nothing, which keep the phrases inside them from being read)."""
+        read, found = self._found(text)
+        phrases = self._phrases.find(read.words) if self._phrases else []
+        return {r.by for r in found} | {f.key for f in phrases}
 
     def _found(self, text: str) -> tuple[Read, list[Reading]]:
         words = split(text)
@@ -144,11 +156,12 @@ class Reader:
             read.doubting = after < len(words.items) and words.items[after].text in doubting
         phrases = self._phrases.find(words) if self._phrases else []
         read.negated = self.negations.within(words, ignore, phrases)
+        read.phrases = Phrases.mark(phrases, read.negated)
         found = [
             *self._read_numbers(text),
             *self._read_messages(words),
             *self._read_regexes(text, read),
-            *self._read_phrases(read, Phrases.mark(phrases, read.negated)),
+            *self._read_phrases(read, read.phrases),
         ]
         return read, found
 
@@ -191,7 +204,7 @@ class Reader:
             if match is None:
                 continue
             tier = self._tier[p.id]
-            if tier and not self._said(read, match.start()):
+            if tier and not self._said(read, match.start(), match.end()):
                 continue
             said = excerpt(match.group())
             for fact, value in p.sets:
@@ -202,15 +215,22 @@ class Reader:
                     clean = " ".join(value.split())
                     yield Reading(name, clean, p.id, excerpt(clean), start, end, tier=tier)
 
-    def _said(self, read: Read, position: int) -> bool:
-        """Whether words in passing at `position` are said as they are: not asked about,
-        negated, or what the person had."""
-        index = next((i for i, w in enumerate(read.words.items) if w.end > position), None)
+    def _said(self, read: Read, start: int, end: int) -> bool:
+        """Whether words in passing at start..end are said as they are: not asked about,
+        negated (before them or among them: "my antivirus never scans outgoing mail"), or
+        what the person had."""
+        items = read.words.items
+        index = next((i for i, w in enumerate(items) if w.end > start), None)
         if index is None:
             return True
+        last = max(index, max((i for i, w in enumerate(items) if w.start < end), default=index))
         negated = read.negated
-        gone = negated is not None and (negated(index) or negated.past(index))
-        return not (gone or read.asks(index))
+        if negated is not None:
+            if negated(index) or negated.past(index):
+                return False
+            if any(index <= n.first <= last and n.key != "past" for n in negated.spans):
+                return False
+        return not read.asks(index)
 
     def _read_phrases(self, read: Read, found: list[Found[str]]) -> Iterable[Reading]:
         words = read.words

@@ -45,11 +45,12 @@ STYLE = Style.from_dict(
         "no_match": "bold ansiyellow",
         "warning": "bold ansired",
         "note": "ansicyan",
+        "hint": "ansicyan",
         "title": "bold",
         "explanation": "ansiblue",
         "facts": "ansiblue",
         "more_info": "italic",
-        "hint": "ansibrightblack",
+        "tip": "ansibrightblack",
         "bottom-toolbar": "noreverse bg:ansiblue ansiwhite",
     }
 )
@@ -168,7 +169,7 @@ class Terminal:
             try:
                 text = self._ask(question)
             except KeyboardInterrupt:
-                self._say("hint", wording.CANCELLED)
+                self._say("tip", wording.CANCELLED)
                 self._question(question)
                 continue
             except EOFError:
@@ -182,7 +183,9 @@ class Terminal:
     # -- asking -----------------------------------------------------------------------------
 
     def _ask(self, question: Question) -> str:
-        kind = "text" if question.kind == "text" else "choice"
+        # A text question that offers choices (the error messages advisor knows) takes
+        # either: the menu, or anything typed.
+        kind = "choice" if question.choices else "text"
         return self._prompt(
             kind,
             "> ",
@@ -266,7 +269,7 @@ class Terminal:
 
     def _walk(self, walk: guide.Guide) -> int | None:
         """Show one stop at a time; return where the rest starts (None: show no more)."""
-        self._say("hint", wording.GUIDE_KEYS.format(keys=guide.KEYS))
+        self._say("tip", wording.GUIDE_KEYS.format(keys=guide.KEYS))
         while (stop := walk.current) is not None:
             for m in stop.messages:
                 self._message(m)
@@ -279,7 +282,7 @@ class Terminal:
                     explanation = self.session.how(str(stop.step["id"]))
                     self._message({"type": "explanation", "text": explanation.text})
                 else:
-                    self._say("hint", guide.KEYS)
+                    self._say("tip", guide.KEYS)
                 meaning = self._step_answer(walk)
             if meaning == "all":
                 return walk.index + 1

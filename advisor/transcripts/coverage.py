@@ -36,17 +36,23 @@ def elements(knowledge: Knowledge) -> list[Element]:
     return found
 
 
-def reached(session: Session, replies: Iterable[Reply]) -> set[Element]:
-    """What one conversation reached: asked, chosen, fired, or shown to the person."""
-    got: set[Element] = set()
+def reached(
+    session: Session, replies: Iterable[Reply], matched: Iterable[str] = ()
+) -> set[Element]:
+    """What one conversation reached: asked, answered, fired, or shown to the person; and
+    the patterns that `matched` what the person wrote."""
+    got: set[Element] = {Element("pattern", p) for p in matched}
     for reply in replies:
         if reply.question is not None:
             got.add(Element("question", reply.question.id))
         for m in reply.messages:
             if m.type in {"step", "note", "warning"}:
                 got.add(Element(m.type, str(m.extra["id"])))
+    questions = session.knowledge.facts
     got.update(
-        Element("choice", f"{a.fact}={a.value}") for a in session.answers if a.source == "chosen"
+        Element("choice", f"{a.fact}={a.value}")
+        for a in session.answers
+        if (q := questions[a.fact].question) is not None and q.choices
     )
     inference = session.inference
     derivations = [k.derivation for k in inference.known.values() if k.derivation is not None]

@@ -37,13 +37,16 @@ class LocalConversation:
     """A session of a knowledge base in this process; it also knows what it reached."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
         self.session = kb.new_session()
         self.replies: list[Reply] = []
+        self.matched: set[str] = set()
 
     def start(self) -> ReplyData:
         return self._keep(self.session.start())
 
     def send(self, text: str) -> ReplyData:
+        self.matched |= self.kb.understander.reader.matching(text)
         return self._keep(self.session.send(text))
 
     def _keep(self, reply: Reply) -> ReplyData:
@@ -51,7 +54,7 @@ class LocalConversation:
         return reply.to_dict()
 
     def reached(self) -> set[Element]:
-        return coverage.reached(self.session, self.replies)
+        return coverage.reached(self.session, self.replies, self.matched)
 
 
 @dataclass(frozen=True)
