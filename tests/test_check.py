@@ -12,8 +12,8 @@ import pytest
 
 import advisor
 from advisor import cli
-from advisor.authoring.explore import depends_on, explore
 from advisor.authoring.check import check
+from advisor.authoring.explore import depends_on, explore
 
 Write = Callable[..., Path]
 

@@ -108,7 +108,7 @@ def test_a_choice_that_does_not_exist(tmp_path: Path) -> None:
     text = GOOD.replace("colour: red}", "colour: green}")
     [(line, message)] = problems(tmp_path, text)
     assert line == line_of(text, "when: {code")
-    assert message == "'green' is not a value of fact 'colour' (it has: red, blue)"
+    assert message == "'green' is not a value of fact 'colour' (it has: red, blue, unknown)"
 
 
 @pytest.mark.parametrize(

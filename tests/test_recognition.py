@@ -38,11 +38,45 @@ def test_the_number_is_recognised(kb: KnowledgeBase, text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["0x800CCC0E", "0x800CCC0FF", "10x800CCC0F", "800CCC0", "0x800CCC", "x800CCC0F0", "hello"],
+    "text", ["0x800CCC0E", "10x800CCC0F", "0x800CCC", "x800CCC0F0", "0x80040119", "hello"]
 )
 def test_other_numbers_are_not_taken_for_it(kb: KnowledgeBase, text: str) -> None:
+    # Another error is another error: 0x800CCC0E differs by one digit, and is not a typo.
     assert "symptom" not in read(kb, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0x800CCCOF",
+        "0x8OOCCC0F",
+        "0x800CCC0F".lower().replace("0", "o"),
+        "0x800 ccc 0f",
+        "0x800CCC0FF",
+        "800CCC0",
+        "0x800CC0F",
+        "ox800ccc0f",
+        "0x800CCCIF".replace("I", "0"),
+    ],
+)
+def test_typed_numbers_with_letters_pieces_or_a_digit_amiss_are_read(
+    kb: KnowledgeBase, text: str
+) -> None:
+    # Letters for digits, pieces, and a digit too many or too few: eight hex digits make an
+    # error number, so these can only be the one number advisor knows.
+    values = read(kb, text)
+    assert values["error_number"] == "0x800CCC0F"
+    assert values["symptom"] == "connection_terminated"
+
+
+def test_swapped_digits_are_asked_about_not_taken(kb: KnowledgeBase) -> None:
+    session = kb.new_session()
+    session.start()
+    reply = session.send("0x800CCCF0")
+    assert reply.question is not None and reply.question.text == "Did you mean: “0x800CCC0F”?"
+    assert "error_number" not in session.inference.values
+    assert "symptom" in session.send("yes").question.id or session.inference.values["symptom"]
+    assert session.inference.known["error_number"].source == "confirmed"
 
 
 FIRST_VARIANTS = [
@@ -72,7 +106,7 @@ SECOND_VARIANTS = [
     "the tcp ip connection was unexpectedly terminated by your mail server",
     "The TCPIP connection was unexpectedly terminated by your mail server",
     "The TCP/IP\nconnection was unexpectedly terminated by your\nmail server.",
-    "connection was unexpectedly terminated by the mail server",
+    "the tcp/ip conection was terminated by the mail server unexpectedly",
 ]
 
 
@@ -81,6 +115,23 @@ def test_the_second_message_is_recognised(kb: KnowledgeBase, text: str) -> None:
     values = read(kb, text)
     assert values["error_message"] == "tcpip_terminated"
     assert values["symptom"] == "connection_terminated"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If this problem persists, contact your LAN Administrator or Internet provider.",
+        "connection terminated",
+        "server terminated the connection",
+    ],
+)
+def test_part_of_a_message_is_asked_about_not_taken(kb: KnowledgeBase, text: str) -> None:
+    session = kb.new_session()
+    session.start()
+    question = session.send(text).question
+    assert question is not None and question.text.startswith("Did you mean: “")
+    assert question.kind == "yesno"
+    assert "error_message" not in session.inference.values
 
 
 def test_the_second_message_does_not_say_lan(kb: KnowledgeBase) -> None:

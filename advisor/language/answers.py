@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from advisor.knowledge.model import UNKNOWN, Choice, Question
 from advisor.language.phrases import Found, Phrases
 from advisor.language.reader import Read
-from advisor.language.text import phrase_words
+from advisor.language.text import Words, phrase_words
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,17 @@ def _short(phrase: str) -> bool:
     return len(words) == 1 and len(words[0]) <= 2 and words[0].isalpha()
 
 
+def _opening(words: Words, found: Found[str]) -> bool:
+    """Whether a phrase opens the answer: one word ("yeah a 3Com card"), or several that end
+    their part of the sentence ("I have, yes", but not "I have no network card")."""
+    items = words.items
+    return found.first == 0 and (
+        found.last == 0
+        or found.last + 1 == len(items)
+        or items[found.last + 1].clause != items[found.last].clause
+    )
+
+
 class Answers:
     """Understands answers to the questions of one knowledge base."""
 
@@ -46,16 +57,20 @@ class Answers:
             tuple[str, ...], tuple[Phrases[str], Phrases[str], dict[str, str]]
         ] = {}
 
-    def phrases(self, question: Question) -> list[tuple[str, str]]:
-        """Every (phrase, choice id) that answers a question (with the language's own)."""
+    def phrases(self, question: Question) -> list[tuple[str, str, bool]]:
+        """Every (phrase, choice id, opening) that answers a question, with the language's
+        own. An opening phrase answers only at the start of the answer, ending its part of
+        the sentence: "yes", "I have" ("I have no network card" is not "I have")."""
         entries = []
         for c in question.choices:
             # "unknown" names the answer in data; typed, it is an ordinary word ("an unknown
             # error"): the language's phrases say "I don't know".
             named = [(c.id, c.id)] if c.id != UNKNOWN else []
-            entries += [*named, (c.label, c.id), *((s, c.id) for s in c.synonyms)]
+            for text, choice in [*named, (c.label, c.id), *((s, c.id) for s in c.synonyms)]:
+                entries.append((text, choice, _short(text)))
             if c.id in self.built_in:
-                entries += [(p, c.id) for p in self.built_in[c.id].synonyms]
+                said = self.built_in[c.id].synonyms
+                entries += [(p, c.id, c.id != UNKNOWN or _short(p)) for p in said]
         return entries
 
     def answer(self, question: Question, read: Read, *, loose: bool = True) -> Answer:
@@ -74,7 +89,7 @@ class Answers:
         if not said and words.text.strip() in whole:  # "?" and other punctuation
             return Answer(whole[words.text.strip()], said=everything)
         found = anywhere.find(words, read.negated)
-        found += [f for f in alone.find(words, read.negated) if f.first == 0]
+        found += [f for f in alone.find(words, read.negated) if _opening(words, f)]
         found = [f for f in found if not self._in_dont_know(read, f) and not f.past]
         found = [f for f in found if not any(o.covers(f) for o in found)]
         spans = tuple((f.first, f.last) for f in found)
@@ -122,9 +137,9 @@ class Answers:
         compiled = self._compiled.get(key)
         if compiled is None:
             entries = self.phrases(question)
-            whole = {" ".join(phrase_words(p)) or p.strip(): c for p, c in entries}
-            anywhere = Phrases([e for e in entries if not _short(e[0])], self.optional)
-            alone = Phrases([e for e in entries if _short(e[0])], frozenset())
+            whole = {" ".join(phrase_words(p)) or p.strip(): c for p, c, _ in entries}
+            anywhere = Phrases([(p, c) for p, c, first in entries if not first], self.optional)
+            alone = Phrases([(p, c) for p, c, first in entries if first], frozenset())
             compiled = self._compiled[key] = (anywhere, alone, whole)
         return compiled
 

@@ -78,7 +78,11 @@ class Messages(Generic[K]):
         }
         self._wordings: list[_Wording[K]] = []
         self._index: dict[str, list[int]] = {}
+        # Two words of a message typed as one: "TCPIP" for "TCP/IP".
+        self._joined: dict[str, tuple[str, str]] = {}
         for key, distinct in parsed:
+            for first, second in zip(distinct, distinct[1:], strict=False):
+                self._joined.setdefault(first + second, (first, second))
             weights = {w: self.weight[w] for w in distinct}
             strong = sum(1 for w in distinct if w not in weak)
             number = len(self._wordings)
@@ -126,6 +130,7 @@ class Messages(Generic[K]):
 
     def _equivalents(self, text: str, base: str, joined: str) -> set[str]:
         found = {w for w in (text, base, joined) if w in self._index}
+        found.update(self._joined.get(text, ()))
         if text not in self._index:
             found.update(self._typos.of(text))
         return found
