@@ -13,6 +13,7 @@ from hypothesis import settings
 
 import advisor
 from advisor import KnowledgeBase, Reply, Session
+from advisor.inference.facts import Known
 from benchmarks.services import start_redis
 
 if TYPE_CHECKING:
@@ -32,6 +33,15 @@ SECOND_MESSAGE = """\
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     return advisor.load()
+
+
+def said(kb: KnowledgeBase, text: str) -> list[Known]:
+    """The answers a session holds after the person typed `text` for the error: the text,
+    and what the language layer read from it (the engine gets facts, not text)."""
+    session = kb.new_session()
+    session.start()
+    session.send(text)
+    return list(session.answers)
 
 
 @pytest.fixture

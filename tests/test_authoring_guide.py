@@ -23,8 +23,9 @@ def demo(tmp_path: Path) -> Path:
     (tmp_path / "rules" / "mailbox-full.yaml").write_text(article)
     transcripts = tmp_path / "transcripts"
     transcripts.mkdir()
-    urgent, unknown = [b for b in blocks("") if b.startswith("# title:")]
+    urgent, dont_know, unknown = [b for b in blocks("") if b.startswith("# title:")]
     (transcripts / "urgent.chat").write_text(urgent)
+    (transcripts / "dont-know.chat").write_text(dont_know)
     (transcripts / "unknown.chat").write_text(unknown)
     # The second transcript the guide asks the reader to write.
     (transcripts / "can-wait.chat").write_text(

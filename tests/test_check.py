@@ -228,7 +228,7 @@ def test_schema_errors_are_findings_with_exit_status_2(
     assert cli.main(["check", str(folder)]) == 2
     out = capsys.readouterr().out
     assert f"{folder / 'a.yaml'}:{line(BASE, 'kind: choice')}: error[schema]:" in out
-    assert out.rstrip().endswith("1 errors, 0 warnings")
+    assert out.rstrip().endswith("1 error, 0 warnings")
 
 
 def test_exit_status_and_json(write_rules: Write, capsys: pytest.CaptureFixture[str]) -> None:
@@ -268,7 +268,7 @@ def test_explore_finds_a_question_that_changes_nothing(write_rules: Write) -> No
         """    - id: scrape
       step: Scrape it.
     - id: any-colour
-      when: {colour: [red, blue]}
+      when: {colour: [red, blue, unknown]}
       note: Any colour.""",
     ).replace(
         "rules:\n",

@@ -44,10 +44,11 @@ def chat(
 
 
 def test_a_whole_conversation_through_a_pipe(tmp_path: Path) -> None:
-    result = chat("0x800CCC0F\nLAN\nWindows 98\nyes\n", cwd=tmp_path)
+    result = chat("0x800CCC0F\nMSN\nLAN\nWindows 98\nyes\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "How does this computer connect to MSN" in out
+    assert "Which e-mail service is the account you send from?" in out
+    assert "How does this computer connect to the Internet when you send mail?" in out
     assert "Step 1: Configure Mail Servers" in out
     assert "Step 2: Configure TCP/IP for MSN" in out
     assert "3. On the Configuration tab, click TCP/IP -> Dial-Up Adapter" in out
@@ -62,14 +63,14 @@ def test_the_first_message_pasted_on_one_line(tmp_path: Path) -> None:
     paste = " ".join(FIRST_MESSAGE.split())
     result = chat(f"{paste}\n2\n5\n", cwd=tmp_path)
     out = result.stdout
-    assert "- the mail server in the message: smtp.email.msn.com" in out
+    assert "- the mail server: smtp.email.msn.com" in out
     assert "Which version of Windows" in out
     assert "network adapter" not in out.split("Which version of Windows")[1].split("Step 1")[0]
     assert "Step 2 of this article, Configure TCP/IP for MSN, is written for" in out
 
 
 def test_msn_dial_up_ends_with_not_applicable_and_reads_the_rest(tmp_path: Path) -> None:
-    result = chat("0x800CCC0F\nmsn dial-up\nno\nall\nno\nno\nWindows 98\n", cwd=tmp_path)
+    result = chat("0x800CCC0F\nmsn\nmsn dial-up\nno\nall\nno\nWindows 98\n", cwd=tmp_path)
     assert result.returncode == 0
     assert (
         "Article Q194068 (“Err Msg: Your Server Has Unexpectedly Terminated the Connection”) does not apply to you."
@@ -81,11 +82,11 @@ def test_msn_dial_up_ends_with_not_applicable_and_reads_the_rest(tmp_path: Path)
 
 
 def test_invalid_answers_through_a_pipe(tmp_path: Path) -> None:
-    result = chat("\n0x800CCC0F\npigeon\n\x1b[31m3\x1b[0m\n", cwd=tmp_path)
+    result = chat("\n0x800CCC0F\npigeon\n\x1b[31m2\x1b[0m\n", cwd=tmp_path)
     out = result.stdout
     assert "I did not get an answer" in out
     assert "“pigeon” is not one of the choices" in out
-    assert "does not apply to you" in out
+    assert "does not apply to you" in out  # choice 2 is another service than MSN
     assert "\x1b" not in out
 
 
@@ -96,17 +97,18 @@ def test_input_that_ends_early_says_goodbye(tmp_path: Path) -> None:
 
 
 def test_bytes_that_are_not_utf8_do_not_end_the_conversation(tmp_path: Path) -> None:
-    result = chat(b"\xff\xfe0x800CCC0F\nlan\n", cwd=tmp_path)
+    result = chat(b"\xff\xfe0x800CCC0F\nmsn\nlan\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Which version of Windows" in result.stdout
 
 
 def test_jsonl_prints_one_reply_per_line(tmp_path: Path) -> None:
-    result = chat("0x800CCC0F\nisp\nme\nno\n", "--jsonl", cwd=tmp_path)
+    result = chat("0x800CCC0F\nmsn\nisp\nme\nno\n", "--jsonl", cwd=tmp_path)
     replies = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(replies) == 5
+    assert len(replies) == 6
     assert replies[0]["question"]["id"] == "error_text"
-    assert replies[1]["question"]["id"] == "connection"
+    assert replies[1]["question"]["id"] == "mail_service"
+    assert replies[2]["question"]["id"] == "connection"
     assert replies[-1]["done"] is True and replies[-1]["question"] is None
     types = [m["type"] for m in replies[-1]["messages"]]
     assert "step" in types and "note" in types and "warning" not in types

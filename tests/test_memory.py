@@ -21,7 +21,7 @@ def test_memory_does_not_grow_with_the_number_of_sessions() -> None:
         for n in range(start, start + size):
             session = kb.new_session()
             session.start()
-            for answer in (f"0x800CCC0F (user {n})", "lan", "98", "yes"):
+            for answer in (f"0x800CCC0F (user {n})", "msn", "lan", "98", "yes"):
                 session.send(answer)
             assert session.done
             session.to_state()
@@ -44,11 +44,16 @@ def test_conversations_leave_no_reference_cycles() -> None:
     # conversation drops is freed by reference counting, none left for the collector.
     # (Building an engine does leave cycles, so the pool is filled first.)
     kb = advisor.load(engines=4)
-    plans = [("lan", "98", "yes"), ("msn dial-up", "no", "large"), ("isp", "other")]
+    plans = [
+        ("msn", "lan", "98", "yes"),
+        ("msn", "msn dial-up", "no", "large"),
+        ("msn", "isp", "other"),
+        ("hotmail", "dunno", "not sure", "all", "no", "no"),
+    ]
 
     def conversations(numbers: range) -> None:
         for n in numbers:
-            session = _converse(kb, (f"0x800CCC0F (user {n})", *plans[n % 3]))
+            session = _converse(kb, (f"0x800CCC0F (user {n})", *plans[n % len(plans)]))
             session.why(), session.facts(), session.how()
             kb.restore(session.to_state()).send("/back")
 

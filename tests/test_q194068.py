@@ -46,6 +46,9 @@ def converse(kb: KnowledgeBase, error: str, answers: dict[str, str]) -> Conversa
         else:
             assert qid in answers, f"asked {qid!r}, which the test did not expect"
             reply = session.send(answers[qid])
+            if reply.of_type("hint") and reply.question is not None and reply.question.id == qid:
+                messages.extend(reply.messages)  # how to find out, then the same answer again
+                reply = session.send(answers[qid])
         messages.extend(reply.messages)
         assert len(asked) < 10
     return Conversation(asked, messages, reply.done)
@@ -60,8 +63,9 @@ STEP_2_COMMON = ["Q194068/step-2", *(f"Q194068/step-2.{n}" for n in (1, 2, 4, 5,
 ADAPTER_STEP = {
     "yes": "Q194068/step-2.3-adapter",
     "no": "Q194068/step-2.3-no-adapter",
-    "unsure": "Q194068/step-2.3-unsure",
+    "unknown": "Q194068/step-2.3-unsure",
 }
+MSN = {"mail_service": "msn"}
 
 
 @pytest.mark.parametrize(
@@ -69,17 +73,18 @@ ADAPTER_STEP = {
     [
         (c, w, a)
         for c, w in itertools.product(["lan", "isp"], NINE_X)
-        for a in ("yes", "no", "unsure")
+        for a in ("yes", "no", "unknown")
     ],
 )
 def test_windows_9x_gets_both_steps_tailored(
     kb: KnowledgeBase, connection: str, windows: str, adapter: str
 ) -> None:
-    c = converse(
-        kb, "0x800CCC0F", {"connection": connection, "windows": windows, "network_adapter": adapter}
-    )
+    answers = {**MSN, "connection": connection, "windows": windows, "network_adapter": adapter}
+    c = converse(kb, "0x800CCC0F", answers)
     assert c.done
-    assert c.asked == ["error_text", "connection", "windows", "network_adapter"]
+    assert c.asked == ["error_text", "mail_service", "connection", "windows", "network_adapter"]
+    # "I don't know" first gets how to find out.
+    assert bool(c.of("hint")) == (adapter == "unknown")
     ids = c.ids()
     assert set(STEP_1) <= ids
     assert set(STEP_2_COMMON) <= ids
@@ -87,6 +92,8 @@ def test_windows_9x_gets_both_steps_tailored(
     assert not (set(ADAPTER_STEP.values()) - {ADAPTER_STEP[adapter]}) & ids
     assert "Q194068/windows-disks" in ids
     assert ("Q194068/windows-98-tcpip-warning" in ids) == (windows in {"win98", "win98se"})
+    assert "Q194068/windows-98-tcpip-warning-unsure" not in ids
+    assert "Q194068/step-2-which-windows" not in ids
     assert "Q194068/step-2-other-system" not in ids
     assert len(c.of("diagnosis")) == 1 and len(c.of("cause")) == 1
     assert len(c.of("more_info")) == 1
@@ -95,9 +102,9 @@ def test_windows_9x_gets_both_steps_tailored(
 
 @pytest.mark.parametrize("connection", ["lan", "isp"])
 def test_another_system_is_told_step_2_does_not_fit(kb: KnowledgeBase, connection: str) -> None:
-    c = converse(kb, "0x800CCC0F", {"connection": connection, "windows": "other"})
+    c = converse(kb, "0x800CCC0F", {**MSN, "connection": connection, "windows": "other"})
     assert c.done
-    assert c.asked == ["error_text", "connection", "windows"]  # no adapter question
+    assert c.asked == ["error_text", "mail_service", "connection", "windows"]  # no adapter
     ids = c.ids()
     assert set(STEP_1) <= ids
     assert not {i for i in ids if i.startswith("Q194068/step-2")} - {"Q194068/step-2-other-system"}
@@ -118,6 +125,7 @@ def test_msn_dial_up_is_told_plainly_the_article_does_not_apply(
         kb,
         error,
         {
+            **MSN,
             "connection": "msn_dialup",
             "antivirus_scan": "no",
             "which_messages": "all",
@@ -126,7 +134,7 @@ def test_msn_dial_up_is_told_plainly_the_article_does_not_apply(
         },
     )
     assert c.done
-    assert c.asked[:2] == ["error_text", "connection"]
+    assert c.asked[:2] == ["error_text", "connection" if error == FIRST_MESSAGE else "mail_service"]
     not_applicable = c.of("not_applicable")[0]
     assert not_applicable.extra["article"] == "Q194068"
     assert "does not apply" in not_applicable.text
@@ -134,11 +142,29 @@ def test_msn_dial_up_is_told_plainly_the_article_does_not_apply(
     assert c.messages.index(not_applicable) < len(c.messages) - 1
     assert not c.of("step") and not c.of("diagnosis") and not c.of("more_info")
     assert c.of("no_match")
+    # MSN dial-up to MSN's own server: the port-25 question would not make sense.
+    assert "other_company_server" not in c.asked
+
+
+def test_windows_unknown_gets_the_articles_own_untailored_step_2(kb: KnowledgeBase) -> None:
+    answers = {**MSN, "connection": "lan", "windows": "unknown", "network_adapter": "no"}
+    c = converse(kb, "0x800CCC0F", answers)
+    assert c.done
+    hint = next(m for m in c.of("hint") if "winver" in m.text)
+    assert "Control Panel" in hint.text
+    ids = c.ids()
+    assert {"Q194068/step-2", "Q194068/step-2-which-windows"} <= ids
+    assert "Q194068/windows-98-tcpip-warning-unsure" in ids
+    assert "Q194068/windows-98-tcpip-warning" not in ids
+    assert "If you use Windows 98, you will be prompted" in c.text()
+    assert "Q194068/windows-disks" in ids
 
 
 def test_step_texts_are_the_articles(kb: KnowledgeBase) -> None:
     c = converse(
-        kb, "0x800CCC0F", {"connection": "lan", "windows": "win98", "network_adapter": "yes"}
+        kb,
+        "0x800CCC0F",
+        {**MSN, "connection": "lan", "windows": "win98", "network_adapter": "yes"},
     )
     steps = [(m.extra["number"], m.text) for m in c.of("step")]
     assert steps[0] == ("1", "Configure Mail Servers")
@@ -163,7 +189,9 @@ def test_step_texts_are_the_articles(kb: KnowledgeBase) -> None:
 
 def test_no_adapter_names_plain_tcp_ip(kb: KnowledgeBase) -> None:
     c = converse(
-        kb, "0x800CCC0F", {"connection": "isp", "windows": "win95", "network_adapter": "no"}
+        kb,
+        "0x800CCC0F",
+        {**MSN, "connection": "isp", "windows": "win95", "network_adapter": "no"},
     )
     step_23 = next(m.text for m in c.of("step") if m.extra.get("number") == "2.3")
     assert "click TCP/IP" in step_23
@@ -214,16 +242,20 @@ def test_another_mail_service_is_not_this_article(kb: KnowledgeBase) -> None:
             "other_company_server": "no",
         },
     )
-    assert "connection" not in c.asked  # the server in the message answered it
+    # The server in the message says the mail service: nothing about MSN is asked.
+    assert "mail_service" not in c.asked and "connection" not in c.asked
     q194068 = [m for m in c.of("not_applicable") if m.extra["article"] == "Q194068"]
-    assert len(q194068) == 1 and "smtp.example.com" in q194068[0].text
+    assert len(q194068) == 1 and "other than MSN" in q194068[0].text
     assert not c.of("step")
+    assert "smtp.email.msn.com" not in c.text() and "Disable DNS" not in c.text()
 
 
 def test_an_msn_account_on_another_server_still_gets_the_server_settings(kb: KnowledgeBase) -> None:
-    # Step 1 is exactly the fix for an MSN Mail account pointed at another server.
+    # An account named MSN Mail on another server says two things: the mail service is asked,
+    # and for MSN, step 1 is exactly the fix of an MSN Mail account pointed elsewhere.
     paste = FIRST_MESSAGE.replace("smtp.email.msn.com", "mail.example.net")
-    c = converse(kb, paste, {"connection": "isp", "windows": "other"})
+    c = converse(kb, paste, {**MSN, "connection": "isp", "windows": "other"})
+    assert c.asked[:2] == ["error_text", "mail_service"]
     assert c.of("diagnosis")
     assert "Q194068/step-1.4-smtp" in c.ids()
 
@@ -233,5 +265,6 @@ def test_receiving_mail_is_not_this_article(kb: KnowledgeBase) -> None:
     c = converse(kb, paste, {})
     assert c.asked == ["error_text"]
     [not_applicable] = c.of("not_applicable")
-    assert "receiving mail" in not_applicable.text
-    assert "POP3" in not_applicable.text
+    assert "receive mail" in not_applicable.text
+    [understood] = c.of("understood")
+    assert "receiving mail" in understood.text and "POP3" in understood.text

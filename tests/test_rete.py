@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from conftest import FIRST_MESSAGE
+from conftest import FIRST_MESSAGE, said
 
 import advisor
 from advisor.inference.engine import EnginePool
@@ -42,7 +42,7 @@ def test_importing_advisor_leaves_logging_alone() -> None:
 
 
 ANSWERS = [
-    Known("error_text", FIRST_MESSAGE, "typed"),
+    *said(advisor.load(), FIRST_MESSAGE),
     Known("connection", "isp", "chosen"),
     Known("windows", "win98", "chosen"),
 ]
@@ -74,7 +74,8 @@ def test_a_reused_engine_gives_what_a_new_one_gives(kb: advisor.KnowledgeBase) -
     pool = EnginePool(kb.knowledge)
     fresh = summary(EnginePool(kb.knowledge), ANSWERS)
     other = [
-        Known("error_text", "0x800CCC0F", "typed"),
+        *said(kb, "0x800CCC0F"),
+        Known("mail_service", "msn", "chosen"),
         Known("connection", "msn_dialup", "chosen"),
     ]
     for _ in range(50):
@@ -86,7 +87,7 @@ def test_two_engines_in_turn_do_not_disturb_each_other(kb: advisor.KnowledgeBase
     one, two = EnginePool(kb.knowledge).build(), EnginePool(kb.knowledge).build()
     expected = one.infer(ANSWERS).values
     for _ in range(20):
-        assert two.infer(ANSWERS[:1]).question == "connection"
+        assert two.infer(said(kb, "0x800CCC0F")).question == "mail_service"
         assert one.infer(ANSWERS).values == expected
 
 
@@ -129,13 +130,14 @@ def test_a_withdrawn_activation_leaves_the_agenda_among_many_of_the_same_key() -
 def test_an_answer_replaces_what_the_text_said_in_a_reused_engine(
     kb: advisor.KnowledgeBase,
 ) -> None:
-    # The paste says ISP; the person then answers LAN (/change). The engine that read the
-    # paste must not keep the ISP it read beside the answer.
-    text = Known("error_text", "0x800CCC0F, third-party ISP, Windows 95", "typed")
-    answers = [text, Known("connection", "lan", "chosen")]
+    # The paste says ISP; the person then answers LAN (/change). The engine that held the
+    # ISP read from the paste must not keep it beside the answer.
+    read = said(kb, "0x800CCC0F, msn mail, third-party ISP, Windows 95")
+    assert any(k.fact == "connection" and k.value == "isp" for k in read)
+    answers = [k for k in read if k.fact != "connection"] + [Known("connection", "lan", "chosen")]
     fresh = EnginePool(kb.knowledge).build().infer(answers)
     engine = EnginePool(kb.knowledge).build()
-    assert engine.infer([text]).values["connection"] == "isp"
+    assert engine.infer(read).values["connection"] == "isp"
     reused = engine.infer(answers)
     assert reused.values["connection"] == "lan"
     assert reused.outcomes == fresh.outcomes and reused.goals == fresh.goals

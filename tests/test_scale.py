@@ -106,10 +106,13 @@ def test_restrict_keeps_what_the_articles_need(kb: advisor.KnowledgeBase) -> Non
         "ADV-LARGE-MESSAGES/only-large-messages",
         "error-0x800CCC0F/error-number",
         "error-0x800CCC0F/error-message",
-        "error-0x800CCC0F/another-mail-service",
+        "error-0x800CCC0F/msn-through-another-network",
+        "error-0x800CCC0F/msn-through-msn-or-unknown",
+        "error-0x800CCC0F/not-msn",
     }
     kept = {p.id.split("/")[1] for p in part.facts["error_text"].patterns}
-    assert "error-number" in kept and "says-windows-95" not in kept
+    assert "error-number" in kept and "account" not in kept
+    assert part.facts["windows"].patterns == ()  # nothing the article needs is read there
     assert split(part) is None
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from advisor.dialog.knowledgebase import KnowledgeBase
 from advisor.dialog.session import Session
-from advisor.knowledge.model import Condition, Knowledge, Pattern, Rule
+from advisor.knowledge.model import Condition, Knowledge, Pattern, Question, Rule
 
 MAX_TURNS = 20
 
@@ -137,7 +137,7 @@ def _walk(
         result.problems.append(f"{where} asks {question.id!r} a second time")
         return set()
     below: list[frozenset[Outcome]] = []
-    for answer in _answers(knowledge, question.id):
+    for answer in _answers(knowledge, question):
         branch = session.copy()
         reply = branch.send(answer)
         if (
@@ -162,11 +162,11 @@ def _walk(
     return set().union(*below) if below else set()
 
 
-def _answers(knowledge: Knowledge, fact: str) -> Iterator[str]:
-    question = knowledge.facts[fact].question
-    assert question is not None
+def _answers(knowledge: Knowledge, question: Question) -> Iterator[str]:
+    """The answers to try: a text question's samples, or every choice offered (a
+    "Did you mean ...?" question is answered yes and no too)."""
     if question.kind == "text":
-        yield from knowledge.samples(fact)
+        yield from knowledge.samples(question.fact)
     else:
         yield from (c.id for c in question.choices)
 
