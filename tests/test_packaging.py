@@ -64,4 +64,4 @@ def test_installed_package_finds_its_rules_from_anywhere(wheel: Path, tmp_path: 
     )
     where, asked = done.stdout.split()
     assert Path(where).is_relative_to(site)
-    assert asked == "connection"
+    assert asked == "mail_service"

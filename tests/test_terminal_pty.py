@@ -66,9 +66,13 @@ def test_a_pasted_error_a_menu_choice_and_the_warning_in_red(spawn) -> None:
     child.send("\x1b[200~" + SECOND_MESSAGE.replace("\n", "\r\n") + "\x1b[201~")
     child.send("\r")
     child.expect("the error message: The TCP/IP connection was unexpectedly terminated")
-    child.expect(r"3\. Through MSN's own dial-up access")
-    child.send(DOWN + DOWN)  # the menu: LAN, then ISP
-    child.expect("Through another Internet service provider")
+    child.expect(r"3\. I don't know")
+    child.send(DOWN)  # the menu: MSN
+    child.expect("MSN \\(an address that ends in @msn.com\\)")
+    child.send("\r")
+    child.expect(r"4\. I don't know")
+    child.send(DOWN + DOWN + DOWN)  # the menu: MSN's dial-up, LAN, then another provider
+    child.expect("Through another Internet provider")
     child.send("\r")
     child.expect("This is the problem described in Microsoft Knowledge Base article Q194068")
     child.expect("Which version of Windows")
@@ -90,7 +94,8 @@ def test_no_color_shows_the_warning_without_colour(spawn) -> None:
     child = spawn("--steps", "all", colour=False)
     for expected, answer in (
         ("Paste the whole message", "0x800CCC0F"),
-        ("connect to MSN", "lan"),
+        ("e-mail service", "msn"),
+        ("connect to the Internet", "lan"),
         ("Which version", "98"),
         ("network adapter", "yes"),
     ):
@@ -108,16 +113,18 @@ def test_no_color_shows_the_warning_without_colour(spawn) -> None:
 def test_why_and_back_at_the_prompt(spawn) -> None:
     child = spawn()
     child.expect("Paste the whole message")
-    child.send("0x800CCC0F\r")
-    child.expect("connect to MSN")
+    child.send("0x800CCC0F, my msn mail\r")
+    child.expect("connect to the Internet")
     child.send("/why\r")
-    child.expect("Why I ask “How does this computer connect to MSN when you send mail\\?”:")
+    child.expect(
+        "Why I ask “How does this computer connect to the Internet when you send mail\\?”:"
+    )
     child.expect(r"article Q194068 applies when")
     child.send("lan\r")
     child.expect("Which version of Windows")
     child.send("/back\r")
-    child.expect("I took back your answer to “How does this computer connect to MSN")
-    child.expect("connect to MSN when you send mail\\?")
+    child.expect("I took back your answer to “How does this computer connect to the Internet")
+    child.expect("connect to the Internet when you send mail\\?")
     child.send("msn dial-up\r")
     child.expect("does not apply to you")
     child.expect("Does an antivirus program")  # the other causes of the error come next
@@ -147,7 +154,8 @@ def test_the_steps_one_at_a_time(spawn) -> None:
     child = spawn("--steps", "guided")
     for expected, answer in (
         ("Paste the whole message", "0x800CCC0F"),
-        ("connect to MSN", "isp"),
+        ("e-mail service", "msn"),
+        ("connect to the Internet", "isp"),
         ("Which version", "me"),
         ("network adapter", "yes"),
     ):

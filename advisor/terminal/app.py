@@ -105,7 +105,9 @@ class _Choices(Completer):
         wanted = typed.strip().lower()
         for number, choice in enumerate(self.question.choices, 1):
             names = (choice.label, choice.id, *choice.synonyms)
-            if wanted == str(number) or any(_fuzzy(wanted, n.lower()) for n in names):
+            # A number picks by position ("4"), not the words that hold it ("NT 4").
+            by_words = not wanted.isdecimal() and any(_fuzzy(wanted, n.lower()) for n in names)
+            if wanted == str(number) or by_words:
                 yield Completion(choice.label, -len(typed), display=f"{number}. {choice.label}")
 
 
