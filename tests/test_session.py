@@ -337,6 +337,21 @@ def test_restore_before_start(kb: KnowledgeBase) -> None:
         ({"format": 1, "answers": [{"fact": "connection", "value": "pigeon"}]}, "answers[0]"),
         ({"format": 1, "answers": [{"fact": "connection", "value": 3}]}, "answers[0]"),
         ({"format": 1, "answers": [{"fact": "connection", "value": "lan"}] * 2}, "answers"),
+        (
+            {
+                "format": 2,
+                "answers": [
+                    {"fact": "symptom", "value": "connection_terminated", "source": "chosen"}
+                ],
+            },
+            "answers[0]",
+        ),
+        (
+            {"format": 2, "answers": [{"fact": "windows", "value": "win98", "source": "typed"}]},
+            "answers[0]",
+        ),
+        ({"format": 2, "answers": [], "helped": ["symptom"]}, "helped"),
+        ({"format": 2, "answers": [], "pending": {"question": "windows"}}, "pending"),
     ],
 )
 def test_a_bad_state_is_refused_with_the_field(

@@ -112,15 +112,12 @@ def test_explanations_are_endpoints(client: Client, kb: KnowledgeBase) -> None:
     client.say("0x800CCC0F")
     why = client.get("/why")
     assert why.status_code == 200
-    assert (
-        why.json()["title"]
-        == "Why I ask “How does this computer connect to MSN when you send mail?”:"
-    )
-    for answer in ["#lan", "#win98", "#yes"]:
+    assert why.json()["title"] == "Why I ask “Which e-mail service is the account you send from?”:"
+    for answer in ["#msn", "#lan", "#win98", "#yes"]:
         client.say(answer)
     session = kb.new_session()
     session.start()
-    for answer in ["0x800CCC0F", "lan", "win98", "yes"]:
+    for answer in ["0x800CCC0F", "msn", "lan", "win98", "yes"]:
         session.send(answer)
     how = client.get("/how", target="2.3")
     assert how.json() == session.how("2.3").to_dict()
@@ -150,7 +147,7 @@ def test_slash_commands_work_through_messages(client: Client) -> None:
     client.say("0x800CCC0F")
     reply = client.say("/why")
     assert reply["messages"][0]["type"] == "explanation"
-    assert reply["question"]["id"] == "connection"
+    assert reply["question"]["id"] == "mail_service"
 
 
 # -- every error ------------------------------------------------------------------------
@@ -162,19 +159,36 @@ def test_a_choice_must_be_one_of_the_questions_choices(client: Client) -> None:
     assert "takes text" in message
     client.say("0x800CCC0F")
     message = error_of(client.post(choice="win98"), 422, "invalid_choice")
-    assert "lan, isp, msn_dialup" in message
+    assert "msn, other, unknown" in message
     assert len(client.get().json()["turns"]) == 2  # refused messages are not turns
+
+
+def test_a_text_question_offers_the_messages_it_knows_once_help_was_given(
+    client: Client,
+) -> None:
+    client.start()
+    reply = client.say("my outlook wont send")
+    assert [m["type"] for m in reply["messages"]][-2:] == ["hint", "hint"]
+    assert reply["question"]["kind"] == "text"
+    ids = [c["id"] for c in reply["question"]["choices"]]
+    assert ids == ["server_terminated", "tcpip_terminated", "unknown"]
+    reply = client.say("#tcpip_terminated")  # picked, as the widget's button does
+    assert reply["question"]["id"] == "mail_service"
+    facts = {f["fact"]: f for f in client.get().json()["handoff"]["facts"]}
+    assert facts["error_message"]["source"] == "chosen"
 
 
 def test_a_message_to_a_finished_conversation_is_409(client: Client) -> None:
     client.start()
-    for answer in ["0x800CCC0F", "#lan", "#win95", "#no"]:
+    for answer in ["0x800CCC0F", "#msn", "#lan", "#win95", "#no"]:
         client.say(answer)
-    message = error_of(client.post(text="thank you"), 409, "conversation_over")
+    message = error_of(client.post(text="and one more thing"), 409, "conversation_over")
     assert message == (
-        "This conversation is over, so I did not use “thank you”. "
+        "This conversation is over, so I did not use “and one more thing”. "
         "Start a new conversation to ask again."
     )
+    # Thanks are not refused: they get a goodbye.
+    assert client.say("thank you")["messages"][0]["type"] == "goodbye"
     error_of(client.post(choice="yes"), 409, "conversation_over")
     # The commands still work after the advice, as at the terminal.
     assert client.say("/how 2.3")["messages"][0]["type"] == "explanation"
@@ -243,7 +257,7 @@ def test_text_over_the_limit_is_422_and_a_body_over_the_limit_is_413(client: Cli
     headers = {**client.auth, "Content-Type": "application/json"}
     response = client.http.post(path, content=chunks(), headers=headers)
     error_of(response, 413, "body_too_large")
-    assert client.say("0x800CCC0F")["question"]["id"] == "connection"
+    assert client.say("0x800CCC0F")["question"]["id"] == "mail_service"
 
 
 def test_wrong_tokens_are_401_and_another_conversations_token_is_403(server: Server) -> None:

@@ -25,14 +25,17 @@ Serve = Callable[..., Server]
 ROOT = Path(__file__).resolve().parent.parent
 
 # Answers by question; each conversation of the parallel test takes one combination. Over
-# MSN's dial-up the other causes of the error are looked at, and Windows picks which: 98 has
-# an antivirus scanning outgoing mail, 95 and Me fail on large messages only, another
-# system has a firewall, and 98 SE sends through another company's server.
+# MSN's dial-up (or with another mail service) the other causes of the error are looked at,
+# and Windows picks which: 98 has an antivirus scanning outgoing mail, 95 and Me fail on
+# large messages only, another system has a firewall, and 98 SE sends through another
+# company's server.
 ERRORS = ["0x800CCC0F", FIRST_MESSAGE, SECOND_MESSAGE, "I get error 800ccc0f sending mail"]
 PLANS = [
     {
         "error_text": e,
-        "connection": c,
+        "mail_service": "other" if c == "another_service" else "msn",
+        # A pasted message naming MSN's server says MSN whatever the plan: then "isp".
+        "connection": "isp" if c == "another_service" else c,
         "windows": w,
         "network_adapter": a,
         "antivirus_scan": "yes" if w == "win98" else "no",
@@ -44,7 +47,7 @@ PLANS = [
     }
     for e, c, w, a in itertools.product(
         ERRORS,
-        ["lan", "isp", "msn_dialup"],
+        ["lan", "isp", "msn_dialup", "another_service"],
         ["win95", "win98", "win98se", "winme", "other"],
         ["yes", "no"],
     )
@@ -154,19 +157,25 @@ def test_a_restarted_server_continues_a_conversation_from_sqlite(
 ) -> None:
     plan = {
         "error_text": "0x800CCC0F",
+        "mail_service": "msn",
         "connection": "lan",
         "windows": "win98",
         "network_adapter": "no",
     }
     before = serve("--store", "sqlite:kept.sqlite3")
     with Client(before.url) as client:
-        replies = [client.start(), client.say("0x800CCC0F"), client.say("#lan")]
+        replies = [
+            client.start(),
+            client.say("0x800CCC0F"),
+            client.say("#msn"),
+            client.say("#lan"),
+        ]
     before.stop()
     after = serve("--store", "sqlite:kept.sqlite3")
     assert after.url != before.url or after.process.pid != before.process.pid
     with Client(after.url) as client_again:
         client_again.conversation_id, client_again.token = client.conversation_id, client.token
-        assert len(client_again.get().json()["turns"]) == 3
+        assert len(client_again.get().json()["turns"]) == 4
         replies += [client_again.say("#win98"), client_again.say("#no")]
     assert replies == local_replies(kb, plan)
     assert (tmp_path / "kept.sqlite3").exists()
@@ -176,6 +185,7 @@ def test_several_worker_processes_serve_one_store(serve: Serve, kb: KnowledgeBas
     server = serve("--store", "sqlite:workers.sqlite3", "--workers", "2")
     plan = {
         "error_text": "0x800CCC0F",
+        "mail_service": "msn",
         "connection": "isp",
         "windows": "winme",
         "network_adapter": "no",

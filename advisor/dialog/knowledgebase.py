@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -114,6 +115,14 @@ class KnowledgeBase:
             unclear=[clean(u) for u in unclear],
         )
 
+    @functools.cached_property
+    def _offered(self) -> frozenset[str]:
+        """Facts a text question offers values of as choices (the error messages)."""
+        facts = self.knowledge.facts.values()
+        return frozenset(
+            fact for f in facts for p in f.patterns if p.kind == "message" for fact, _ in p.sets
+        )
+
     def _askable(self, fact: Any) -> bool:
         spec = self.knowledge.facts.get(fact) if isinstance(fact, str) else None
         return spec is not None and spec.question is not None
@@ -141,11 +150,17 @@ class KnowledgeBase:
             if not isinstance(by, str) or not _text(said):
                 raise StateError("`by` and `said` must be text", field=where)
             return Known(fact, value, source, Derivation(by, said=clean(said)))
-        if source is not None or spec.question is None:
-            raise StateError(f"{fact!r} cannot be given as {source or 'an answer'}", field=where)
-        if spec.values is None:
+        if source is None:  # the first format: the kind of the fact's question tells
+            if spec.question is None:
+                raise StateError(f"{fact!r} is not a question", field=where)
+            source = "chosen" if spec.values is not None else "typed"
+        if source == "typed" and spec.values is None:
             return Known(fact, clean(value), "typed")
-        return Known(fact, value, "chosen")
+        # A choice is picked: a question's, or an error message offered when help was given.
+        offered = spec.question is not None or fact in self._offered
+        if source == "chosen" and spec.values is not None and offered:
+            return Known(fact, value, "chosen")
+        raise StateError(f"{fact!r} cannot be given as {source!r}", field=where)
 
     def _pending(self, data: Any) -> Pending | None:
         if data is None:

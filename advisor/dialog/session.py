@@ -547,12 +547,11 @@ def _read(reading: Reading, source: Any) -> Known:
 
 
 def _known_state(known: Known) -> dict[str, Any]:
-    data: dict[str, Any] = {"fact": known.fact, "value": known.value}
-    if known.source in ("extracted", "confirmed"):
-        data["source"] = known.source
-        if known.derivation is not None:
-            data["by"] = known.derivation.rule
-            data["said"] = known.derivation.said
+    # The source is written when the fact's kind does not tell it (typed text, a choice).
+    data: dict[str, Any] = {"fact": known.fact, "value": known.value, "source": known.source}
+    if known.derivation is not None:
+        data["by"] = known.derivation.rule
+        data["said"] = known.derivation.said
     return data
 
 

@@ -103,7 +103,8 @@ class Conversations:
             session = self._restore(record)
             was_done = session.done
             reply = session.send(self._text(session, said))
-            if was_done and all(m.type == "ended" for m in reply.messages):
+            ended = reply.messages and all(m.type == "ended" for m in reply.messages)
+            if was_done and ended:
                 raise ApiError(
                     "conversation_over", reply.messages[0].text if reply.messages else OVER
                 )
