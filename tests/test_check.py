@@ -336,3 +336,15 @@ def test_explore_finds_a_step_no_path_reaches(write_rules: Write) -> None:
     exploration = explore(advisor.load(write_rules(a=text)))
     assert exploration.unreached == ["A/never"]
     assert not exploration.ok
+
+
+def test_a_phrase_understood_as_another_choice_is_reported(write_rules: Write) -> None:
+    text = BASE.replace(
+        "choices: [{id: inside, label: Inside}, {id: outside, label: Outside}]",
+        "choices: [{id: inside, label: Inside, synonyms: [not sure]},"
+        " {id: outside, label: Outside, synonyms: [not inside]}]",
+    )
+    assert text != BASE
+    _, findings = check(write_rules(a=text))
+    messages = [f.message for f in findings if f.code == "phrase-conflict"]
+    assert messages == ["'not sure' of choice 'inside' of 'surface' is understood as 'unknown'"]

@@ -17,6 +17,7 @@ from advisor.errors import KnowledgeBaseError
 from advisor.knowledge.loader import load_knowledge
 from advisor.knowledge.model import UNKNOWN, Article, Condition, Item, Knowledge, Rule
 from advisor.language.reader import Reader
+from advisor.language.understand import Understander
 
 ANY = None  # a fact that can take any value (free text)
 
@@ -72,6 +73,7 @@ class Checker:
         yield from self._never_fire()
         yield from self._overlaps()
         yield from self._patterns()
+        yield from self._phrase_conflicts()
 
     # -- what each fact can be ------------------------------------------------------------
 
@@ -335,6 +337,38 @@ class Checker:
                         "warning",
                         "pattern-matches-no-sample",
                         f"pattern {pattern.id} matches none of the {len(samples)} sample texts",
+                    )
+
+
+    def _phrase_conflicts(self) -> Iterator[Finding]:
+        """Every label and synonym of a choice (and the language's words for yes, no and "I
+        don't know") must be understood as that choice when it is the whole answer."""
+        understander = Understander(self.k)
+        language = self.k.language
+        built_in = {c.id: c for c in (language.yes, language.no, language.unknown)}
+        for fact in self.k.facts.values():
+            question = fact.question
+            if question is None or question.kind == "text":
+                continue
+            for choice in question.choices:
+                words = [choice.label, *choice.synonyms]
+                if choice.id in built_in:
+                    words += built_in[choice.id].synonyms
+                for phrase in dict.fromkeys(words):
+                    answer = understander.understand(phrase, question).answer
+                    if answer.value == choice.id:
+                        continue
+                    if answer.value is not None:
+                        got = f"as {answer.value!r}"
+                    elif answer.candidates:
+                        got = "as any of " + ", ".join(repr(c) for c in answer.candidates)
+                    else:
+                        got = "as no choice"
+                    yield self.finding(
+                        f"choice:{fact.id}={choice.id}",
+                        "warning",
+                        "phrase-conflict",
+                        f"{phrase!r} of choice {choice.id!r} of {fact.id!r} is understood {got}",
                     )
 
 

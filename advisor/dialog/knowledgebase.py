@@ -138,6 +138,8 @@ class KnowledgeBase:
 
     def _known(self, data: Mapping[str, Any], where: str) -> Known:
         fact, value, source = data.get("fact"), data.get("value"), data.get("source")
+        if source is None and "by" in data:
+            source = "extracted"
         spec = self.knowledge.facts.get(fact) if isinstance(fact, str) else None
         if spec is None or not isinstance(fact, str):
             raise StateError(f"{fact!r} is not a fact of this knowledge base", field=where)

@@ -147,7 +147,7 @@ class Session:
         state: dict[str, Any] = {
             "format": STATE_FORMAT,
             "started": self._started,
-            "answers": [_answer_state(g) for g in self._given],
+            "answers": [self._known_state(g.known) | {"turn": g.turn} for g in self._given],
         }
         if self._asking:
             state["asking"] = self._asking
@@ -162,7 +162,7 @@ class Session:
             state["pending"] = {
                 "question": self._pending.question,
                 "text": self._pending.text,
-                **_known_state(reading),
+                **self._known_state(reading),
             }
         return state
 
@@ -534,6 +534,20 @@ class Session:
         question = self.knowledge.facts[fact].question
         return question.text if question is not None else self.knowledge.facts[fact].describe
 
+    def _known_state(self, known: Known) -> dict[str, Any]:
+        """An answer as data. Its source is written only when the fact does not tell it: a
+        text question's answer is typed, a choice question's chosen, and what has `by` (the
+        pattern) and `said` (the words) was read from what the person wrote."""
+        data: dict[str, Any] = {"fact": known.fact, "value": known.value}
+        question = self.knowledge.facts[known.fact].question
+        if known.derivation is not None:
+            data["by"], data["said"] = known.derivation.rule, known.derivation.said
+            if known.source != "extracted":
+                data["source"] = known.source
+        elif question is None or known.source != ("typed" if question.kind == "text" else "chosen"):
+            data["source"] = known.source
+        return data
+
     def _changes(self, before: Inference | None) -> list[Message]:
         return narrate.changes(self.knowledge, before, self._inference, self.done, self.answers)
 
@@ -544,16 +558,3 @@ _NOTHING = Question("", "", "text")
 
 def _read(reading: Reading, source: Any) -> Known:
     return Known(reading.fact, reading.value, source, Derivation(reading.by, said=reading.said))
-
-
-def _known_state(known: Known) -> dict[str, Any]:
-    # The source is written when the fact's kind does not tell it (typed text, a choice).
-    data: dict[str, Any] = {"fact": known.fact, "value": known.value, "source": known.source}
-    if known.derivation is not None:
-        data["by"] = known.derivation.rule
-        data["said"] = known.derivation.said
-    return data
-
-
-def _answer_state(given: Given) -> dict[str, Any]:
-    return {**_known_state(given.known), "turn": given.turn}

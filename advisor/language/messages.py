@@ -15,6 +15,7 @@ a word with it, so the cost does not grow with the number of messages a knowledg
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import re
 from collections.abc import Hashable, Iterable
@@ -81,7 +82,7 @@ class Messages(Generic[K]):
         # Two words of a message typed as one: "TCPIP" for "TCP/IP".
         self._joined: dict[str, tuple[str, str]] = {}
         for key, distinct in parsed:
-            for first, second in zip(distinct, distinct[1:], strict=False):
+            for first, second in itertools.pairwise(distinct):
                 self._joined.setdefault(first + second, (first, second))
             weights = {w: self.weight[w] for w in distinct}
             strong = sum(1 for w in distinct if w not in weak)

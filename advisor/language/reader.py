@@ -59,7 +59,7 @@ class Read:
     dont_know: tuple[int, int] | None = None  # the words that say "I don't know"
     doubting: bool = False  # "I don't know if ...": what follows is not known
     negated: Negated | None = None
-    asked: frozenset[int] = frozenset()  # the sentences that ask rather than say
+    asked: frozenset[int] = frozenset()  # the parts of sentences that ask rather than say
     phrases: list[Found[str]] = field(default_factory=list)  # the patterns' phrases found
 
     def negates(self, found: Found[Any]) -> bool:
@@ -70,8 +70,8 @@ class Read:
         )
 
     def asks(self, index: int) -> bool:
-        """Whether word `index` is in a sentence that asks something ("is that the LAN?")."""
-        return self.words.items[index].sentence in self.asked
+        """Whether word `index` is in a part of a sentence that asks ("is that the LAN?")."""
+        return self.words.items[index].clause in self.asked
 
     @property
     def only_asks(self) -> bool:
@@ -266,6 +266,10 @@ class Reader:
                 read.readings.append(kept[0])
             else:
                 read.conflicts[fact] = values
+
+
+def _contracted(word: str) -> bool:
+    return "'" in word or "’" in word
 
 
 def _longest(found: list[Found[str]]) -> Found[str] | None:
