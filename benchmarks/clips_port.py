@@ -9,7 +9,7 @@ facts read are asserted with the answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from advisor.inference.compiler import compile_rules
@@ -96,21 +96,14 @@ class ClipsEngine:
         self.main, self.goals = self.env.find_module("MAIN"), self.env.find_module("GOALS")
 
     def infer(self, answers: Sequence[Known]) -> tuple[list[str], int]:
-        """Reset, assert the answers and what is read from them, run; the facts and goals."""
+        """Reset, assert the answers, run; the facts and goals."""
         env = self.env
         env.reset()
         env.current_module = self.main
-        for fact, value in self._facts(answers):
+        for known in answers:
+            fact, value = known.fact, known.value
             env.assert_string(f"(value (name {_q(fact)}) (value {_q(value)}))")
         env.run()
         env.current_module = self.goals
         waiting = sum(1 for _ in env.activations())
         return [str(f) for f in env.facts()], waiting
-
-    def _facts(self, answers: Iterable[Known]) -> list[tuple[str, str]]:
-        known: dict[str, str] = {a.fact: a.value for a in answers}
-        for answer in list(known.items()):
-            for pattern in self.k.facts[answer[0]].patterns:
-                for fact, value in pattern.extract(answer[1]):
-                    known.setdefault(fact, value)
-        return list(known.items())

@@ -1,9 +1,10 @@
 """The floor: the same decision by plain dictionaries, with no rule engine at all.
 
-From the answers, it reads the text with the same patterns, derives facts to a fixpoint,
-finds the article whose conditions hold, and picks the next question the way advisor does
-(the first unknown condition of each live article, the one most articles wait for). It
-keeps no provenance and explains nothing; it is how fast the decision itself can be.
+From the answers (as a session holds them, the facts read from text included), it derives
+facts to a fixpoint, finds the article whose conditions hold, and picks the next question
+the way advisor does (the first unknown condition of each live article, the one most
+articles wait for). It keeps no provenance and explains nothing; it is how fast the decision
+itself can be.
 """
 
 from __future__ import annotations
@@ -30,10 +31,6 @@ class Floor:
     def infer(self, answers: Sequence[Known]) -> tuple[str | None, str | None]:
         """(the article that applies, the next question)."""
         values = {a.fact: a.value for a in answers}
-        for answer in answers:
-            for pattern in self.k.facts[answer.fact].patterns:
-                for fact, value in pattern.extract(answer.value):
-                    values.setdefault(fact, value)
         changed = True
         while changed:
             changed = False

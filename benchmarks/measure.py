@@ -23,7 +23,7 @@ from benchmarks.floor import Floor
 FAMILIES = 20  # synthetic conversations spread over this many error codes
 
 BUNDLED = [
-    ["0x800CCC0F", "lan", "win98", "yes"],
+    ["0x800CCC0F", "msn", "lan", "win98", "yes"],
     [
         "Your server has unexpectedly terminated the connection. Account: 'MSN Mail', "
         "Server:'smtp.email.msn.com', Protocol: 'SMTP', Port: 25, Error Number: 0x800CCC0F",
@@ -31,9 +31,9 @@ BUNDLED = [
         "win98se",
         "no",
     ],
-    ["The TCP/IP connection was unexpectedly terminated by your mail server.", "lan", "other"],
-    ["0x800CCC0F", "msn dial-up", "no", "large"],
-    ["0x800CCC0F", "no msn", "no", "all", "yes", "zonealarm"],
+    ["The TCP/IP connection was unexpectedly terminated by your mail server.", "msn", "lan", "xp"],
+    ["0x800CCC0F", "msn", "msn dial-up", "no", "large"],
+    ["0x800CCC0F", "hotmail", "no", "all", "yes", "zonealarm"],
 ]
 
 

@@ -216,7 +216,7 @@ def test_windows_unknown_gets_the_untailored_steps(converse: Converse) -> None:
 def test_what_the_first_message_says_is_never_asked(
     converse: Converse, first: str, known: dict[str, str]
 ) -> None:
-    session, replies = converse(first)
+    session, _replies = converse(first)
     for fact, value in known.items():
         assert session.inference.values[fact] == value
         assert session.inference.known[fact].source == "extracted"
@@ -231,7 +231,7 @@ def test_what_the_first_message_says_is_never_asked(
 
 
 def test_a_typed_synonym_is_read_not_chosen(converse: Converse) -> None:
-    session, replies = converse("0x800CCC0F", "msn", "cable modem")
+    session, _replies = converse("0x800CCC0F", "msn", "cable modem")
     known = session.inference.known["connection"]
     assert known.source == "extracted" and known.derivation.said == "cable modem"
     facts = session.facts().text
@@ -265,6 +265,48 @@ def test_a_later_message_that_says_otherwise_is_not_taken_silently(converse: Con
     assert session.inference.values["windows"] == "win98"
 
 
+def test_a_correction_replaces_the_earlier_answer(converse: Converse) -> None:
+    session, replies = converse(
+        "0x800CCC0F", "msn", "oh wait sorry, it's actually my hotmail account I send from"
+    )
+    assert session.inference.values["mail_service"] == "other"
+    types = [m.type for m in replies[-1].messages]
+    assert "invalid" not in types  # not "not one of the choices": it was a correction
+    assert any("as you corrected it" in m.text for m in replies[-1].messages)
+    assert session.inference.outcomes["Q194068"].status == "not_applicable"
+    assert replies[-1].question.id != "connection"
+
+
+def test_a_no_that_starts_a_correction_does_not_answer_the_question(converse: Converse) -> None:
+    session, replies = converse("0x800CCC0F", "msn", "dsl", "98", "no wait, it's ME")
+    assert session.inference.values["windows"] == "winme"
+    assert "network_adapter" not in session.inference.values
+    assert replies[-1].question.id == "network_adapter"
+
+
+def test_facts_told_at_did_you_mean_are_taken_and_it_is_asked_again(
+    converse: Converse,
+) -> None:
+    session, replies = converse("something about the server terminating the connection")
+    did_you_mean = replies[-1].question.text
+    assert did_you_mean.startswith("Did you mean")
+    reply = session.send("no antivirus, and it's my hotmail")
+    assert reply.question.text == did_you_mean
+    assert session.inference.values["antivirus_scan"] == "no"
+    assert session.inference.values["mail_service"] == "other"
+    assert "error_message" not in session.inference.values
+    assert session.send("yes").question.id == "which_messages"
+
+
+def test_a_pasted_server_response_no_article_knows_ends_at_once(converse: Converse) -> None:
+    session, replies = converse(
+        "The message could not be sent. Server Response: 550 relaying denied"
+    )
+    assert session.done
+    assert session.inference.values["server_response"] == "550 relaying denied"
+    assert replies[-1].messages[-1].type == "no_match"
+
+
 def test_back_takes_back_everything_one_message_said(converse: Converse) -> None:
     session, _ = converse("0x800CCC0F", "msn", "cable, and it's Windows 98")
     session.back()
@@ -276,10 +318,8 @@ def test_back_takes_back_everything_one_message_said(converse: Converse) -> None
 
 
 def test_an_isp_mentioned_in_passing_is_not_a_connection(converse: Converse) -> None:
-    first = (
-        "0x800CCC0F - I called my ISP and they say the problem is on my computer. Windows XP"
-    )
-    session, replies = converse(first)
+    first = "0x800CCC0F - I called my ISP and they say the problem is on my computer. Windows XP"
+    session, _replies = converse(first)
     assert "connection" not in session.inference.values
     assert session.question.id == "mail_service"  # established, not presumed
     assert "Q194068" not in session.inference.outcomes

@@ -212,6 +212,39 @@ def test_regex_group_must_name_a_fact(tmp_path: Path) -> None:
     assert problems(tmp_path, text) == [(line_of(text, "- id: code"), "unknown fact 'kode'")]
 
 
+def test_answers_belongs_under_a_text_question(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "        - {id: blue, label: Blue}\n",
+        "        - {id: blue, label: Blue}\n"
+        "    extract:\n"
+        "      - {id: shade, regex: 'shade (?P<code>\\d+)', answers: true}\n",
+    )
+    assert problems(tmp_path, text) == [
+        (line_of(text, "- {id: shade"), "`answers` belongs to a pattern under a text question")
+    ]
+
+
+def test_a_phrase_may_mean_one_of_several_values(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "        - {id: blue, label: Blue}\n",
+        "        - {id: blue, label: Blue}\n"
+        "    extract:\n"
+        "      - {id: purple, phrases: [purple], set: {colour: [red, blue]}}\n",
+    )
+    kb = load_text(tmp_path, text)
+    question = kb.knowledge.facts["colour"].question
+    assert question is not None
+    answer = kb.understand("purple", question).answer
+    assert answer.value is None and answer.candidates == ("red", "blue")
+    wrong = text.replace("[red, blue]", "[red, green]")
+    assert problems(tmp_path, wrong) == [
+        (
+            line_of(wrong, "- {id: purple"),
+            "'green' is not a value of fact 'colour' (it has: red, blue, unknown)",
+        )
+    ]
+
+
 def test_placeholder_must_name_a_fact(tmp_path: Path) -> None:
     text = GOOD.replace("cause: It is red.", "cause: It is {shade}.")
     assert problems(tmp_path, text) == [

@@ -175,3 +175,70 @@ def test_facts_in_passing_and_conflicts(kb: KnowledgeBase) -> None:
     # The longer phrase wins over one inside it.
     se = kb.understand("0x800CCC0F on windows 98 second edition", question)
     assert {r.fact: r.value for r in se.readings}["windows"] == "win98se"
+
+
+def test_another_form_of_a_word_is_recognised() -> None:
+    key, score = best("the server terminating the connection")
+    assert key == "server" and score >= 0.45
+    # A different word with the same start is not another form of it.
+    assert MESSAGES.recognise(split("the server terminal connection")) == []
+
+
+def read_of(kb: KnowledgeBase, text: str) -> dict[str, str]:
+    question = kb.knowledge.facts["error_text"].question
+    assert question is not None
+    return {r.fact: r.value for r in kb.understand(text, question).readings}
+
+
+def test_but_settles_a_yes_or_no_and_not_two_choices(kb: KnowledgeBase) -> None:
+    scanned = read_of(kb, "0x800CCC0F, norton is on here but i turned off email scanning")
+    assert scanned["antivirus_scan"] == "no"
+    # Without "but" the two readings are two things said: neither is taken.
+    assert "antivirus_scan" not in read_of(kb, "norton, and i turned off email scanning")
+    # Two ways to connect are two things a person has: asked, not settled by "but".
+    assert "connection" not in read_of(kb, "0x800CCC0F, office LAN but MSN dial-up at home")
+
+
+def test_what_works_is_not_the_problem(kb: KnowledgeBase) -> None:
+    text = "at home i dial into msn and it works, the error is on the office network"
+    assert read_of(kb, text)["connection"] == "lan"
+    question = kb.knowledge.facts["connection"].question
+    assert question is not None
+    assert kb.understand(text, question).answer.value == "lan"
+    assert "connection" not in read_of(kb, "at home i dial into msn, at work the office network")
+
+
+def test_words_that_may_mean_several_values_are_asked_about(kb: KnowledgeBase) -> None:
+    question = kb.knowledge.facts["connection"].question
+    assert question is not None
+    vague = kb.understand("dial-up", question).answer
+    assert vague.value is None and vague.candidates == ("msn_dialup", "isp")
+    # Words that mean one of them settle it.
+    assert kb.understand("i dial into msn with the modem", question).answer.value == "msn_dialup"
+
+
+def test_a_no_that_belongs_to_other_words_answers_nothing(kb: KnowledgeBase) -> None:
+    adapter = kb.knowledge.facts["network_adapter"].question
+    assert adapter is not None
+    assert kb.understand("no antivirus", adapter).answer.value is None
+    assert kb.understand("no network card", adapter).answer.value == "no"
+    mail = kb.knowledge.facts["mail_service"].question
+    assert mail is not None
+    assert kb.understand("msn dial-up", mail).answer.value == "msn"
+
+
+def test_corrections_and_the_no_inside_them(kb: KnowledgeBase) -> None:
+    question = kb.knowledge.facts["network_adapter"].question
+    assert question is not None
+    said = kb.understand("wait no its ME, sorry", question)
+    assert said.read.correcting
+    assert {r.fact: r.value for r in said.readings}["windows"] == "winme"  # "no" negates nothing
+    assert not kb.understand("no, I have never had one", question).read.correcting
+
+
+def test_the_negation_is_quoted_with_what_it_negates(kb: KnowledgeBase) -> None:
+    question = kb.knowledge.facts["error_text"].question
+    assert question is not None
+    read = kb.understand("0x800CCC0F, i turned off email scanning", question)
+    [scan] = [r for r in read.readings if r.fact == "antivirus_scan"]
+    assert scan.value == "no" and scan.said == "turned off email scanning"

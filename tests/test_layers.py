@@ -32,7 +32,11 @@ def imports() -> dict[str, set[str]]:
         module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
         names: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("advisor"):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("advisor")
+            ):
                 names.add(node.module)
                 names.update(f"{node.module}.{alias.name}" for alias in node.names)
             elif isinstance(node, ast.Import):

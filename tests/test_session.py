@@ -282,14 +282,45 @@ def test_send_before_start_starts(kb: KnowledgeBase) -> None:
 def test_input_after_the_end_is_acknowledged_not_used(converse: Converse) -> None:
     session, _ = converse("0x800CCC0F", "msn", "lan", "xp")
     assert session.done
-    reply = session.send("isp")
+    reply = session.send("and my printer is slow too")
     assert [m.type for m in reply.messages] == ["ended"]
-    assert "“isp”" in reply.messages[0].text
+    assert "“and my printer is slow too”" in reply.messages[0].text
     assert reply.done and reply.question is None
-    assert session.inference.values["connection"] == "lan"
     # Thanks are not refused: they get a goodbye.
     thanks = session.send("thanks!")
     assert [m.type for m in thanks.messages] == ["goodbye"]
+
+
+def test_a_correction_after_the_end_that_changes_nothing_is_noted(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F", "msn", "lan", "xp")
+    reply = session.send("isp")
+    assert [m.type for m in reply.messages] == ["info", "info"]
+    assert "to Through another Internet provider" in reply.messages[0].text
+    assert "does not change the advice" in reply.messages[1].text
+    assert reply.done
+    assert session.inference.values["connection"] == "isp"
+
+
+def test_a_correction_after_the_end_gives_the_advice_again(converse: Converse) -> None:
+    session, replies = converse("0x800CCC0F", "msn", "lan", "98", "yes")
+    assert any("Windows 98 will prompt" in m.text for m in replies[-1].messages)
+    reply = session.send("oh wait, sorry, it's actually Windows Me")
+    types = [m.type for m in reply.messages]
+    assert types[0] == "info" and "to Windows Millennium Edition" in reply.messages[0].text
+    assert "step" in types
+    assert not any("Windows 98 will prompt" in m.text for m in reply.messages)
+    assert reply.done and session.inference.values["windows"] == "winme"
+
+
+def test_what_completes_the_answers_after_the_end_can_change_the_advice(
+    converse: Converse,
+) -> None:
+    session, replies = converse("0x800CCC0F", "hotmail", "no", "all", "no", "no")
+    assert session.done and replies[-1].messages[-1].type == "no_match"
+    reply = session.send("sorry, only the big ones with photos fail")
+    assert [m.type for m in reply.messages][:2] == ["info", "diagnosis"]
+    assert reply.messages[1].extra["article"] == "ADV-LARGE-MESSAGES"
+    assert reply.done
 
 
 def test_start_again_repeats_the_question_without_greeting(converse: Converse) -> None:

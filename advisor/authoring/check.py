@@ -339,7 +339,6 @@ class Checker:
                         f"pattern {pattern.id} matches none of the {len(samples)} sample texts",
                     )
 
-
     def _phrase_conflicts(self) -> Iterator[Finding]:
         """Every label and synonym of a choice (and the language's words for yes, no and "I
         don't know") must be understood as that choice when it is the whole answer."""

@@ -217,7 +217,7 @@ class Session:
         understood = self.kb.understand(said, question)
         if understood.answer.value is not None or understood.read.act is not None:
             return None
-        if self._in_passing(understood, question.fact):
+        if self._in_passing(understood) or self._contradictions(understood)[0]:
             return None
         return self._not_taken(question, understood)[0].text
 
@@ -237,10 +237,14 @@ class Session:
 
     def _choice_answer(self, question: Question, understood: Understanding) -> list[Message]:
         fact, answer = question.fact, understood.answer
-        passing = self._in_passing(understood, fact)
-        notes = self._contradictions(understood, fact)
+        corrected, notes = self._contradictions(understood)
+        passing = [*corrected, *self._in_passing(understood)]
+        if corrected and question.kind == "yesno" and answer.by is None:
+            # "No wait, it's ME": the "no" belongs to the correction; the question stays.
+            answer = replace(answer, value=None)
         if answer.value is None:
-            return self._learn(passing, [*self._not_taken(question, understood), *notes])
+            refused = [] if corrected else self._not_taken(question, understood)
+            return self._learn(passing, [*refused, *notes])
         if answer.value == UNKNOWN and question.find_out and fact not in self._helped:
             self._helped.add(fact)
             hint = Message("hint", wording.FIND_OUT.format(how=question.find_out))
@@ -256,8 +260,8 @@ class Session:
         self, question: Question, said: str, understood: Understanding
     ) -> list[Message]:
         fact, answer = question.fact, understood.answer
-        passing = self._in_passing(understood, fact)
-        notes = self._contradictions(understood, fact)
+        corrected, notes = self._contradictions(understood)
+        passing = [*corrected, *self._in_passing(understood)]
         offers = {c.id: known for c, known in self._offers(question)}
         if answer.value in offers:  # one of the messages it offered, picked
             offered = offers[answer.value]
@@ -296,21 +300,30 @@ class Session:
     def _confirming(self, pending: Pending, said: str) -> list[Message]:
         understood = self.kb.understand(said, self._confirmation(pending))
         value = understood.answer.value
-        self._pending = None
         if value == "yes":
+            self._pending = None
             reading = replace(pending.reading, source="confirmed")
             return self._learn([Known(pending.question, pending.text, "typed"), reading], [])
         question = self.knowledge.facts[pending.question].question
         assert question is not None
         again = self.kb.understand(said, question)
         if again.answered:  # "no, mine says The TCP/IP connection was ...": that is the answer
+            self._pending = None
             return self._text_answer(question, said, again)
         if value in ("no", UNKNOWN):
+            self._pending = None
             self._unclear.append(pending.text)
             self._helped.add(pending.question)
             hints = [wording.NOT_THAT, question.find_out]
             return [Message("hint", text) for text in hints if text]
-        return self._text_answer(question, said, self.kb.understand(said, question))
+        corrected, notes = self._contradictions(again)
+        told = [*corrected, *self._in_passing(again)]
+        if told or again.read.act in ("greeting", "thanks"):
+            # They told more ("it's a Hotmail account") without saying yes or no: that is
+            # taken, and the question stays.
+            return self._learn(told, notes)
+        self._pending = None
+        return self._text_answer(question, said, again)
 
     def _learn(self, given: list[Known], messages: list[Message]) -> list[Message]:
         """Take answers (each replacing an earlier one to the same fact) and say what follows."""
@@ -333,14 +346,19 @@ class Session:
 
     # -- reading what was said ------------------------------------------------------------
 
-    def _in_passing(self, understood: Understanding, asked: str) -> list[Known]:
+    def _in_passing(self, understood: Understanding) -> list[Known]:
         """Facts the message states besides the answer, that nothing has given yet."""
         known = {fact: (k.value,) for fact, k in self._inference.known.items()}
         return [_read(r, "extracted") for r in understood.new(known)]
 
-    def _contradictions(self, understood: Understanding, asked: str) -> list[Message]:
-        """A message that says otherwise than an earlier answer is not taken over it
-        silently: the person is told how to change that answer."""
+    def _contradictions(
+        self, understood: Understanding, *, correcting: bool = False
+    ) -> tuple[list[Known], list[Message]]:
+        """What a message says otherwise than earlier answers. When it corrects itself on
+        purpose ("sorry, it's actually Hotmail"), or `correcting` says so, it replaces them;
+        otherwise they are kept, and the person is told how to change them."""
+        correcting = correcting or understood.read.correcting
+        corrected: list[Known] = []
         notes = []
         facts = self.knowledge.facts
         for r in understood.readings:
@@ -349,19 +367,19 @@ class Session:
                 continue
             if facts[r.fact].question is None:
                 continue
-            notes.append(
-                Message(
-                    "info",
-                    wording.SAID_OTHERWISE.format(
-                        describe=facts[r.fact].describe,
-                        said=excerpt(r.said),
-                        new=facts[r.fact].label(r.value),
-                        old=facts[r.fact].label(known.value),
-                        fact=r.fact,
-                    ),
-                )
-            )
-        return notes
+            fields = {
+                "describe": facts[r.fact].describe,
+                "said": excerpt(r.said),
+                "new": facts[r.fact].label(r.value),
+                "old": facts[r.fact].label(known.value),
+                "fact": r.fact,
+            }
+            if correcting:
+                corrected.append(_read(r, "extracted"))
+                notes.append(Message("info", wording.CORRECTED.format(**fields)))
+            else:
+                notes.append(Message("info", wording.SAID_OTHERWISE.format(**fields)))
+        return corrected, notes
 
     def _doubt(self, question: Question, understood: Understanding) -> Reading | None:
         """A reading of the question's own patterns that is only close to what they know."""
@@ -409,8 +427,20 @@ class Session:
     def _after_the_end(self, said: str) -> list[Message]:
         if not said:
             return []
-        if self.kb.understand(said, _NOTHING).read.act == "thanks":
+        understood = self.kb.understand(said, _NOTHING)
+        if understood.read.act == "thanks":
             return [Message("goodbye", wording.WELCOME_END)]
+        if not self._ended:
+            # With the advice given, what a person adds corrects or completes their answers
+            # ("oh, it's Windows Me"): the advice follows it when it changes anything.
+            corrected, notes = self._contradictions(understood, correcting=True)
+            told = [*corrected, *self._in_passing(understood)]
+            if told:
+                before = self._inference
+                messages = self._learn(told, notes)
+                if self.question is not None or _advice(before) != _advice(self._inference):
+                    return messages
+                return [*notes, Message("info", wording.ENDED_NOTED)]
         return [Message("ended", wording.ENDED.format(said=excerpt(said)))]
 
     # -- control: also the /back, /change, /restart and /quit commands --------------------
@@ -554,6 +584,12 @@ class Session:
 
 # A question nobody is asked: for reading what a person says after the end.
 _NOTHING = Question("", "", "text")
+
+
+def _advice(inference: Inference) -> tuple[object, ...]:
+    """What a person was told: which articles apply or not, and which steps they see."""
+    statuses = {name: c.status for name, c in inference.outcomes.items()}
+    return (statuses, set(inference.shown))
 
 
 def _read(reading: Reading, source: Any) -> Known:

@@ -37,6 +37,7 @@ STILL_NO_ERROR = (
     "or pick one below."
 )
 DID_YOU_MEAN = "Did you mean: “{value}”?"
+CORRECTED = "I changed {describe} to {new} (it was {old}), as you corrected it."
 SAID_OTHERWISE = (
     "You wrote “{said}”, which I read as {describe}: {new}; earlier I had {old}. I kept the "
     "earlier answer: to change it, type /change {fact}."
@@ -76,6 +77,10 @@ GLAD = "Glad to hear it. Goodbye."
 HANDOFF = "Summary for a support agent:"
 ENDED = (
     "This conversation is over, so I did not use “{said}”. Start a new conversation to ask again."
+)
+ENDED_NOTED = (
+    "I noted what you wrote, but it does not change the advice above. Type /restart to start "
+    "a new conversation."
 )
 
 

@@ -182,6 +182,8 @@ class _Builder:
             optional=frozenset(words(w) for w in spec.optional),
             joining=frozenset(words(w) for w in spec.joining),
             doubting=frozenset(words(w) for w in spec.doubting),
+            correcting=tuple(spec.correcting),
+            working=tuple(spec.working),
             asking=frozenset(words(w) for w in spec.asking),
             filler=frozenset(words(w) for w in spec.filler),
             weak=frozenset(words(w) for w in spec.weak),
@@ -344,6 +346,8 @@ class _Builder:
                         self._check_free(where, group)
                 if pattern.reads is not None:
                     self._check_free(where, pattern.reads)
+                if pattern.answers and (fact.question is None or fact.question.kind != "text"):
+                    self.problem(where, "`answers` belongs to a pattern under a text question")
 
     def _check_free(self, where: _Where, name: str) -> None:
         fact = self.facts.get(name)
@@ -477,11 +481,16 @@ def _pattern(fact: str, p: schema.PatternSpec) -> Pattern:
         id=f"{fact}/{p.id}",
         source=fact,
         kind=kind,  # type: ignore[arg-type]
-        sets=tuple(p.set_.items()),
+        sets=tuple(
+            (fact, value)
+            for fact, values in p.set_.items()
+            for value in ([values] if isinstance(values, str) else values)
+        ),
         regex=re.compile(p.regex, re.IGNORECASE) if p.regex is not None else None,
         phrases=tuple(p.phrases or p.message or ()),
         if_negated=tuple(p.if_negated.items()),
         reads=p.number,
+        answers=p.answers,
     )
 
 

@@ -85,6 +85,7 @@ class Pattern:
     phrases: tuple[str, ...] = ()
     if_negated: tuple[tuple[str, str], ...] = ()
     reads: str | None = None  # for `number`: the fact the number goes into
+    answers: bool = False  # it answers its text question, as a number or message does
 
     @property
     def produces(self) -> tuple[str, ...]:
@@ -177,6 +178,8 @@ class Language:
     optional: frozenset[str]  # words a phrase may have or lack ("a", "the")
     joining: frozenset[str]  # words that join a list ("or"): a negation reaches across
     doubting: frozenset[str]  # "I don't know if ...": what follows is what is not known
+    correcting: tuple[str, ...]  # "sorry, I meant": the message corrects an earlier answer
+    working: tuple[str, ...]  # "it works": that part of a sentence is not the problem
     asking: frozenset[str]  # words a question starts with ("is", "what")
     filler: frozenset[str]  # words that carry no meaning in a message ("the", "has")
     weak: frozenset[str]  # words every mail error has ("server"): they weigh less

@@ -106,8 +106,13 @@ class PatternSpec(_Model):
     phrases: list[Text] | None = None
     message: list[Text] | None = None
     number: Id | None = None  # the fact an error number is read into
-    set_: dict[Id, Id] = Field(default={}, alias="set")
+    # A list of values: the words may mean any of them, and the person is asked which
+    # ("dial-up" is MSN's own or another company's).
+    set_: dict[Id, Id | list[Id]] = Field(default={}, alias="set")
     if_negated: dict[Id, Id] = {}
+    # A reading by it answers the text question it is written under, as an error number or
+    # message does: a pasted window's "Server Response:" names an error too.
+    answers: bool = False
 
     @model_validator(mode="after")
     def _one_matcher(self) -> PatternSpec:
@@ -271,6 +276,8 @@ class LanguageFileSpec(_Model):
     optional: list[Text] = []
     joining: list[Text] = []
     doubting: list[Text] = []
+    correcting: list[Text] = []
+    working: list[Text] = []
     asking: list[Text] = []
     filler: list[Text] = []
     weak: list[Text] = []

@@ -91,9 +91,19 @@ class Answers:
         found = anywhere.find(words, read.negated)
         found += [f for f in alone.find(words, read.negated) if _opening(words, f)]
         found = [f for f in found if not self._in_dont_know(read, f) and not f.past]
+        # "No" in "no antivirus" answers nothing about a network card (but "MSN" in "MSN
+        # dial-up" does name the mail service).
+        found = [
+            f
+            for f in found
+            if f.key not in self.built_in or not read.owned_by_other(f, question.fact)
+        ]
         found = [f for f in found if not any(o.covers(f) for o in found)]
         spans = tuple((f.first, f.last) for f in found)
         positive = {f.key: f for f in found if not read.negates(f) and f.key != UNKNOWN}
+        problem = {k: f for k, f in positive.items() if not read.works(f.first)}
+        if problem and len(problem) < len(positive):  # "... and it works, the error is ..."
+            positive = problem
         negative = {f.key for f in found if read.negates(f)}
         reading = read.of(question.fact)
         if reading is not None and reading.value != UNKNOWN:
@@ -108,6 +118,13 @@ class Answers:
         if question.kind == "yesno" and not asking:
             opening = [f for f in found if f.first == 0 and f.key in ("yes", "no")]
             if len(opening) == 1 and not read.negates(opening[0]):  # "no, but I have ZoneAlarm"
+                if (
+                    reading is not None
+                    and reading.value != opening[0].key
+                    and read.after_but(reading)
+                ):
+                    # "No firewall, but ZoneAlarm is installed": what follows "but" answers.
+                    return Answer(reading.value, said=reading.said, by=reading.by, spans=spans)
                 return Answer(opening[0].key, said=everything, spans=spans)
         if len(values) == 1 and not asking:
             (value,) = values

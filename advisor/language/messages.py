@@ -1,7 +1,8 @@
 """Recognising an error message in what a person typed, however much of it they typed.
 
 People paste a message whole, type part of it from memory ("server terminated the
-connection"), reorder it, or misspell it ("unexpectadly"). A wording is recognised by how
+connection"), reorder it, misspell it ("unexpectadly") or change a word's form
+("terminating"). A wording is recognised by how
 much of it the text covers: the weight of its words found close together in the text. A
 word weighs less when every mail error has it ("server", "connection") and when other
 messages have it too; a word only one message has weighs most ("TCP/IP"). Between two
@@ -91,6 +92,10 @@ class Messages(Generic[K]):
             for w in distinct:
                 self._index.setdefault(w, []).append(number)
         self._typos = Typos(self._index)
+        # Another form of a message's word: "terminating" for "terminated".
+        self._stems: dict[str, set[str]] = {}
+        for w in self._index:
+            self._stems.setdefault(stem(w), set()).add(w)
 
     def __bool__(self) -> bool:
         return bool(self._wordings)
@@ -134,7 +139,20 @@ class Messages(Generic[K]):
         found.update(self._joined.get(text, ()))
         if text not in self._index:
             found.update(self._typos.of(text))
+            found.update(self._stems.get(stem(text), ()))
         return found
+
+
+_SUFFIXES = ("ingly", "edly", "ing", "ed", "ly", "es", "s")
+
+
+def stem(word: str) -> str:
+    """A word without its ending ("terminating", "terminated" -> "terminat"), when what is
+    left is a word of four letters or more."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4 and word.isalpha():
+            return word[: -len(suffix)]
+    return word
 
 
 def _cover(

@@ -245,12 +245,17 @@ class Negated:
 
     def __call__(self, index: int, last: int | None = None) -> bool:
         """Whether the words index..last (or the word `index`) are negated."""
-        return self._before(index, index if last is None else last, (_NOT, _TIGHT))
+        return self.by(index, last) is not None
 
     def past(self, index: int, last: int | None = None) -> bool:
-        return self._before(index, index if last is None else last, (_PAST,))
+        return self._before(index, index if last is None else last, (_PAST,)) is not None
 
-    def _before(self, index: int, last: int, kinds: tuple[str, ...]) -> bool:
+    def by(self, index: int, last: int | None = None) -> Found[str] | None:
+        """The negation before the words index..last, if any ("turned off" in "turned off
+        email scanning"), to quote it with them."""
+        return self._before(index, index if last is None else last, (_NOT, _TIGHT))
+
+    def _before(self, index: int, last: int, kinds: tuple[str, ...]) -> Found[str] | None:
         items = self.words.items
         for span in self.spans:
             if span.key not in kinds or span.last >= index:
@@ -267,11 +272,11 @@ class Negated:
             between = [w.text for w in items[span.last + 1 : index]]
             if span.key == _TIGHT:
                 if all(w in self.optional for w in between):
-                    return True
+                    return span
             # "a", "any" and the words of a list do not count: "no firewall or antivirus".
             elif len([w for w in between if w not in self.optional | self.joining]) < REACH:
-                return True
-        return False
+                return span
+        return None
 
     def __bool__(self) -> bool:
         """Whether the text negates anything at all."""

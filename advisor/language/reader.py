@@ -6,13 +6,16 @@ A phrase after a negation is not read as said ("I don't use MSN"), nor is anythi
 question the person asks back ("is that the LAN?"), except the error they quote.
 
 When one text gives a fact two values, the longer phrase wins over one inside it
-("Windows 98 SE" over "Windows 98"), the pasted dialog's fields over words in passing, and
-otherwise the fact is left unread: a guess between two things a person said is worse than a
-question.
+("Windows 98 SE" over "Windows 98"), the pasted dialog's fields over words in passing, for
+a yes or no what follows "but" ("Norton is on, but email scanning is off"), a part of a
+sentence about the problem over one that says something works ("at home I dial into MSN and
+it works, the error is on the office network"), and otherwise the fact is left unread: a
+guess between two things a person said is worse than a question.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +64,11 @@ class Read:
     negated: Negated | None = None
     asked: frozenset[int] = frozenset()  # the parts of sentences that ask rather than say
     phrases: list[Found[str]] = field(default_factory=list)  # the patterns' phrases found
+    # The words each pattern phrase found reads facts from, and those facts: a "no" inside
+    # "no antivirus" is not the answer to another question.
+    owned: list[tuple[int, int, frozenset[str]]] = field(default_factory=list)
+    correcting: bool = False  # "sorry, I meant ...": it corrects what was said before
+    working: frozenset[int] = frozenset()  # the parts of sentences that say something works
 
     def negates(self, found: Found[Any]) -> bool:
         """Whether a phrase is negated: by a negation before it, or by being part of a
@@ -80,6 +88,31 @@ class Read:
 
     def of(self, fact: str) -> Reading | None:
         return next((r for r in self.readings if r.fact == fact), None)
+
+    def owned_by_other(self, found: Found[Any], fact: str) -> bool:
+        """Whether a phrase's words are part of what a pattern reads about another fact."""
+        return any(
+            first <= found.first and found.last <= last and fact not in facts
+            for first, last, facts in self.owned
+        )
+
+    def works(self, index: int) -> bool:
+        """Whether word `index` is in a part of a sentence that says something works."""
+        return self.words.items[index].clause in self.working
+
+    def after_but(self, reading: Reading) -> bool:
+        """Whether a reading follows a word such as "but"."""
+        word = self.words.at(reading.start)
+        return word is not None and word.contrast > 0
+
+    def weight(self, reading: Reading, contrast: bool) -> tuple[int, int]:
+        """How much a reading counts against another of the same fact: not in a part of a
+        sentence that says something works, then (when `contrast` counts) after more words
+        such as "but"."""
+        word = self.words.at(reading.start)
+        if word is None:
+            return (1, 0)
+        return (int(word.clause not in self.working), word.contrast if contrast else 0)
 
 
 class Reader:
@@ -114,6 +147,13 @@ class Reader:
         self.dont_know: Phrases[str] = Phrases(
             ((ph, "unknown") for ph in language.unknown.synonyms), self.optional
         )
+        self._marks: Phrases[str] = Phrases(
+            [
+                *((ph, "correcting") for ph in language.correcting),
+                *((ph, "working") for ph in language.working),
+            ],
+            self.optional,
+        )
         self._acts: Phrases[str] = Phrases(
             [
                 *((ph, "greeting") for ph in language.greetings),
@@ -122,6 +162,10 @@ class Reader:
             ],
             frozenset(),
         )
+        self._reads = {
+            p.id: frozenset(fact for fact, _ in (*p.sets, *p.if_negated)) for p in patterns
+        }
+        self._values = {p.id: Counter(fact for fact, _ in p.sets) for p in patterns}
         texts = {f.id for f in knowledge.facts.values() if _asks_text(knowledge, f.id)}
         self._tier = {p.id: 0 if p.source in texts else 1 for p in patterns}
 
@@ -147,16 +191,23 @@ class Reader:
             starts.setdefault(w.sentence, w)
         read.asked = frozenset(n for n, w in starts.items() if w.asks and w.text in self.asking)
         dont_know = _longest(self.dont_know.find(words))
-        ignore: frozenset[int] = frozenset()
+        marks = self._marks.find(words)
+        read.correcting = any(m.key == "correcting" for m in marks)
+        read.working = frozenset(words.items[m.first].clause for m in marks if m.key == "working")
+        # The negations in "not sure" and "wait no" negate nothing that follows.
+        ignore = {i for m in marks if m.key == "correcting" for i in range(m.first, m.last + 1)}
         if dont_know is not None:
             read.dont_know = (dont_know.first, dont_know.last)
-            ignore = frozenset(range(dont_know.first, dont_know.last + 1))
+            ignore.update(range(dont_know.first, dont_know.last + 1))
             after = dont_know.last + 1
             doubting = self.knowledge.language.doubting
             read.doubting = after < len(words.items) and words.items[after].text in doubting
         phrases = self._phrases.find(words) if self._phrases else []
-        read.negated = self.negations.within(words, ignore, phrases)
+        read.negated = self.negations.within(words, frozenset(ignore), phrases)
         read.phrases = Phrases.mark(phrases, read.negated)
+        read.owned = [
+            (f.first, f.last, self._reads[f.key]) for f in read.phrases if self._reads[f.key]
+        ]
         found = [
             *self._read_numbers(text),
             *self._read_messages(words),
@@ -241,8 +292,14 @@ class Reader:
             p = self.patterns[f.key]
             if f.past or (self._tier[p.id] and read.asks(f.first)):
                 continue
-            start, end = words.items[f.first].start, words.items[f.last].end
-            said = words.quote(f.first, f.last)
+            first = f.first
+            negation = None
+            if f.negated and read.negated and p.if_negated != p.sets:
+                negation = read.negated.by(f.first, f.last)
+            if negation is not None and negation.first < first:
+                first = negation.first  # "turned off email scanning", not "email scanning"
+            start, end = words.items[first].start, words.items[f.last].end
+            said = words.quote(first, f.last)
             for fact, value in p.if_negated if f.negated else p.sets:
                 yield Reading(fact, value, p.id, said, start, end, tier=self._tier[p.id])
 
@@ -261,6 +318,18 @@ class Reader:
             best_tier = min(r.tier for r in sure)
             kept = [r for r in sure if r.tier == best_tier]
             kept = [r for r in kept if not any(r.inside(o) and r.value != o.value for o in kept)]
+            # Words that may mean several values ("a modem") give way to words that mean one
+            # of them ("dial into MSN with a modem").
+            vague = {r for r in kept if self._values[r.by].get(fact, 0) > 1}
+            if vague and len(vague) < len(kept):
+                kept = [r for r in kept if r not in vague]
+            if len({r.value for r in kept}) > 1:
+                # "But" settles a yes or no ("Norton is on, but it does not scan mail"); two
+                # choices ("the office LAN, but MSN dial-up at home") are two things had.
+                question = self.knowledge.facts[fact].question
+                contrast = question is not None and question.kind == "yesno"
+                heaviest = max(read.weight(r, contrast) for r in kept)
+                kept = [r for r in kept if read.weight(r, contrast) == heaviest]
             values = {r.value for r in kept}
             if len(values) == 1:
                 read.readings.append(kept[0])
@@ -284,4 +353,5 @@ def _asks_text(knowledge: Knowledge, fact: str) -> bool:
 def recognises(knowledge: Knowledge, pattern: Pattern) -> bool:
     """Whether a pattern recognises the answer of the text question it is written under
     (an error number or message), rather than something said in passing."""
-    return _asks_text(knowledge, pattern.source) and pattern.kind in ("number", "message")
+    answers = pattern.answers or pattern.kind in ("number", "message")
+    return answers and _asks_text(knowledge, pattern.source)

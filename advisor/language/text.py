@@ -54,6 +54,9 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # Punctuation and line breaks end a part of a sentence; so do these words.
 _BREAK = re.compile(r"[,;:.!?()\[\]\n]|\s-\s")
 _BREAK_WORDS = frozenset("but however although though whereas".split())
+# What follows these words corrects or outweighs what came before: "Norton is on, but it
+# does not scan mail". Not "although": in "although X, Y" the weightier part is Y.
+_CONTRAST_WORDS = frozenset("but however".split())
 _SENTENCE_END = re.compile(r"[.!?\n]+")
 
 
@@ -71,6 +74,7 @@ class Word:
     clause: int  # the part of the sentence it is in
     sentence: int
     asks: bool  # its sentence ends with a question mark
+    contrast: int = 0  # how many words such as "but" stand before it in the text
 
     def __str__(self) -> str:
         return self.text
@@ -91,6 +95,10 @@ class Words:
     def folded(self) -> tuple[str, ...]:
         return tuple(w.text for w in self.items)
 
+    def at(self, offset: int) -> Word | None:
+        """The word at or after a character offset of the text."""
+        return next((w for w in self.items if w.end > offset), None)
+
 
 def split(text: str) -> Words:
     """Cut a text into words, each with its clause and whether its sentence is a question."""
@@ -99,7 +107,7 @@ def split(text: str) -> Words:
         (m.start(), m.group().startswith("?")) for m in _SENTENCE_END.finditer(text + "\n")
     ]
     items: list[Word] = []
-    clause, at_break, at_end = 0, 0, 0
+    clause, at_break, at_end, contrast = 0, 0, 0, 0
     for m in _WORD.finditer(text):
         while at_break < len(breaks) and breaks[at_break] < m.start():
             clause, at_break = clause + 1, at_break + 1
@@ -108,11 +116,12 @@ def split(text: str) -> Words:
         folded = fold(m.group())
         if folded in _BREAK_WORDS:
             clause += 1
+            contrast += folded in _CONTRAST_WORDS
             continue
         raw = m.group().casefold()
         base = fold(raw[:-2]) if raw.endswith(("'s", "’s")) else folded
         asks = questions[at_end][1]
-        items.append(Word(folded, base, m.start(), m.end(), clause, at_end, asks))
+        items.append(Word(folded, base, m.start(), m.end(), clause, at_end, asks, contrast))
     return Words(text, tuple(items))
 
 
