@@ -99,6 +99,9 @@ def run(tmp: Path, quick: bool) -> tuple[list[Result], list[str]]:
     return results, notes
 
 
+KEEPALIVE = 2.0  # seconds a client keeps an idle connection
+
+
 async def _load(url: str, concurrency: int, turns: int, pause: float) -> tuple[float, list[float]]:
     """(turns per second, the latency of each turn) of `concurrency` conversations that wait
     `pause` seconds on average before each answer, until `turns` turns are done. Each
@@ -109,7 +112,10 @@ async def _load(url: str, concurrency: int, turns: int, pause: float) -> tuple[f
     async def person(n: int) -> None:
         waits = random.Random(n)
         await asyncio.sleep(pause * n / concurrency)  # spread the starts
-        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        # The service closes a connection idle for 5 s (uvicorn's keep-alive); a request
+        # sent on it as it closes fails. Like a browser, drop idle connections sooner.
+        limits = httpx.Limits(keepalive_expiry=KEEPALIVE)
+        async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
             while budget[0] > 0:
                 # A number of its own in every error text, as people's pastes differ.
                 first, *rest = BUNDLED[n % len(BUNDLED)]
