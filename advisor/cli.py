@@ -15,6 +15,8 @@ import httpx
 from advisor.authoring import check, explore, understanding
 from advisor.dialog.knowledgebase import KnowledgeBase, load
 from advisor.errors import KnowledgeBaseError
+from advisor.importing.run import articles
+from advisor.importing.run import run as run_import
 from advisor.terminal import pipe
 from advisor.terminal.app import Terminal
 from advisor.transcripts import replay
@@ -164,6 +166,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("--format", choices=["text", "json"], default="text")
 
+    p = commands.add_parser(
+        "import", help="turn Microsoft Knowledge Base articles into rule files, one per article"
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders of them")
+    p.add_argument("--into", required=True, metavar="DIR", help="the folder of rule files")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
     args = parser.parse_args(argv)
     if args.command == "replay" and args.url and args.coverage:
         parser.error("--coverage is local only: it cannot be measured with --url")
@@ -176,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "import":
+            return _import(args)
         kb = _load(args.rules)
         if kb is None:
             return 2
@@ -312,6 +323,20 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print("\n".join(lines))
     return status
+
+
+def _import(args: argparse.Namespace) -> int:
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        print(f"advisor: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if not any(True for _ in articles(args.paths)):
+        print("advisor: no article files found", file=sys.stderr)
+        return 2
+    progress = not args.quiet and sys.stderr.isatty()
+    report = run_import(args.paths, args.into, progress=progress, errors=sys.stderr)
+    print("\n".join(report.lines(Path(args.into))))
+    return 0
 
 
 def _load(path: str | None) -> KnowledgeBase | None:

@@ -29,6 +29,20 @@ SECOND_MESSAGE = """\
   The TCP/IP connection was unexpectedly terminated by your mail server. If
   this problem persists, contact your LAN Administrator or Internet provider."""
 
+# The error messages a person who names none is offered, in the order of the rule files,
+# then "I don't know".
+OFFERED_MESSAGES = [
+    "server_terminated",
+    "tcpip_terminated",
+    "host_not_found",
+    "invalid_address",
+    "not_responded",
+    "no_dial_up_connection",
+    "dpa_loading",
+    "spa_logon",
+    "unknown",
+]
+
 
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:

@@ -14,7 +14,7 @@ LAYERS = [
     {"knowledge"},
     {"language", "inference"},
     {"dialog"},
-    {"authoring", "transcripts"},
+    {"authoring", "transcripts", "importing"},
     {"terminal", "web"},
     {"cli", "__init__"},
     {"__main__"},

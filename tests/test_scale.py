@@ -32,8 +32,17 @@ def converse(kb: advisor.KnowledgeBase, answers: list[str]) -> advisor.Session:
     return session
 
 
-def test_the_bundled_knowledge_base_is_one_partition(kb: advisor.KnowledgeBase) -> None:
-    assert kb.split is None
+def test_the_bundled_knowledge_base_is_split_by_the_problem(kb: advisor.KnowledgeBase) -> None:
+    assert kb.split is not None and kb.split.entry == {"symptom"}
+    terminated = kb.split.articles_for({"symptom": "connection_terminated"})
+    assert terminated == {
+        "Q194068",
+        "ADV-ANTIVIRUS",
+        "ADV-FIREWALL",
+        "ADV-PORT-25",
+        "ADV-LARGE-MESSAGES",
+    }
+    assert "Q181129" in kb.split.articles_for({"symptom": "host_not_found"})
 
 
 def test_a_synthetic_knowledge_base_is_split_by_error_code(
@@ -100,7 +109,8 @@ def test_a_split_knowledge_base_explores_cleanly(tmp_path: Path) -> None:
 
 
 def test_restrict_keeps_what_the_articles_need(kb: advisor.KnowledgeBase) -> None:
-    part = restrict(kb.knowledge, frozenset({"ADV-LARGE-MESSAGES"}))
+    assert kb.split is not None
+    part = restrict(kb.knowledge, frozenset({"ADV-LARGE-MESSAGES"}), entry=kb.split.entry)
     assert set(part.articles) == {"ADV-LARGE-MESSAGES"}
     assert {r.id for r in part.rules} == {
         "ADV-LARGE-MESSAGES/only-large-messages",

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-from conftest import FIRST_MESSAGE
+from conftest import FIRST_MESSAGE, OFFERED_MESSAGES
 from openapi_spec_validator import validate
 from servers import Client, Server
 
@@ -171,7 +171,7 @@ def test_a_text_question_offers_the_messages_it_knows_once_help_was_given(
     assert [m["type"] for m in reply["messages"]][-2:] == ["hint", "hint"]
     assert reply["question"]["kind"] == "text"
     ids = [c["id"] for c in reply["question"]["choices"]]
-    assert ids == ["server_terminated", "tcpip_terminated", "unknown"]
+    assert ids == OFFERED_MESSAGES
     reply = client.say("#tcpip_terminated")  # picked, as the widget's button does
     assert reply["question"]["id"] == "mail_service"
     facts = {f["fact"]: f for f in client.get().json()["handoff"]["facts"]}

@@ -74,6 +74,7 @@ class Checker:
         yield from self._overlaps()
         yield from self._patterns()
         yield from self._phrase_conflicts()
+        yield from self._todos()
 
     # -- what each fact can be ------------------------------------------------------------
 
@@ -175,11 +176,16 @@ class Checker:
             for c in conditions:
                 named.setdefault(c.fact, set()).update(c.values)
         for fact in self.k.facts.values():
-            if fact.question is None or fact.question.kind == "text" or fact.id not in named:
+            question = fact.question
+            # A narrow question offers only the choices a waiting rule names: the others are
+            # never shown, so they cannot lead anywhere.
+            if question is None or question.kind == "text" or question.narrow:
+                continue
+            if fact.id not in named:
                 continue
             # "I don't know" is meant to give the advice of whatever no condition names.
             unnamed = [
-                c for c in fact.question.choices if c.id not in named[fact.id] and c.id != UNKNOWN
+                c for c in question.choices if c.id not in named[fact.id] and c.id != UNKNOWN
             ]
             if len(unnamed) < 2:
                 continue
@@ -262,24 +268,73 @@ class Checker:
         for rule in self.k.rules:
             if rule.conclude == "applies" and self._can_hold(rule.when):
                 applies.setdefault(rule.article, []).append(rule)
-        for a, b in itertools.combinations(applies, 2):
-            if self._ranked(a, b):
+        above = self._above()
+        for a, b in self._pairs(applies):
+            if b in above[a] or a in above[b]:
                 continue
             for ra, rb in itertools.product(applies[a], applies[b]):
+                # Articles recognised from one error are meant to be both shown when the
+                # person does not know what would tell them apart.
+                answered = {ra.id, rb.id} <= self.k.recognising
+                if answered and not _heads(ra) & _heads(rb):
+                    continue  # a message and a number of different errors are made so
                 if any(
-                    all(_compatible(x, y) for x in wa for y in wb if x.fact == y.fact)
+                    all(_compatible(x, y, answered) for x in wa for y in wb if x.fact == y.fact)
                     for wa in self._expand(ra.when)
                     for wb in self._expand(rb.when)
                 ):
-                    yield self.finding(
-                        f"article:{b}",
-                        "error",
-                        "overlap",
-                        f"articles {a} and {b} can both apply to the same facts ({ra.id}, {rb.id}) "
-                        f"with different advice: make their conditions exclusive, or say which "
-                        f"one takes_precedence_over the other",
-                    )
+                    yield self._overlap(a, b, ra, rb)
                     break
+
+    def _overlap(self, a: str, b: str, ra: Rule, rb: Rule) -> Finding:
+        if {ra.id, rb.id} <= self.k.recognising:
+            # Two articles about one error that nothing the knowledge base asks tells apart
+            # (or "I don't know"): the person is given both, which is all one can do.
+            return self.finding(
+                f"article:{b}",
+                "warning",
+                "shared-error",
+                f"articles {a} and {b} both apply when the error of {ra.id} is recognised "
+                f"and their `distinguish` facts do not tell them apart: both are shown",
+            )
+        return self.finding(
+            f"article:{b}",
+            "error",
+            "overlap",
+            f"articles {a} and {b} can both apply to the same facts ({ra.id}, {rb.id}) "
+            f"with different advice: make their conditions exclusive, or say which "
+            f"one takes_precedence_over the other",
+        )
+
+    def _pairs(self, applies: dict[str, list[Rule]]) -> Iterator[tuple[str, str]]:
+        """The pairs of articles whose rules may hold together. Rules made from `errors`
+        are compared only with those that wait first for the same error (at archive scale
+        most pairs share nothing, and how a number and a message combine is made so);
+        hand-written rules with every other."""
+        order = {a: n for n, a in enumerate(applies)}
+
+        def pair(a: str, b: str) -> tuple[str, str]:
+            return (a, b) if order[a] < order[b] else (b, a)
+
+        by_head: dict[tuple[str, str], set[str]] = {}
+        for article, rules in applies.items():
+            for rule in rules:
+                for head in _heads(rule):
+                    by_head.setdefault(head, set()).add(article)
+        pairs = {pair(a, b) for group in by_head.values() for a in group for b in group if a != b}
+        for a, rules in applies.items():
+            if any(r.id not in self.k.recognising for r in rules):
+                pairs.update(pair(a, b) for b in applies if b != a)
+        yield from sorted(pairs, key=lambda p: (order[p[0]], order[p[1]]))
+
+    def _above(self) -> dict[str, set[str]]:
+        """For each article, every article it takes precedence over, directly or not."""
+        articles = self.k.articles
+        above = {x: set(articles[x].takes_precedence_over) for x in self.k.precedence}
+        for x in self.k.precedence:  # the closure, in precedence order
+            for y in list(above[x]):
+                above[x] |= above.get(y, set())
+        return above
 
     def _expand(self, when: tuple[Condition, ...], depth: int = 4) -> list[tuple[Condition, ...]]:
         """The conditions with each derived fact replaced by the conditions of the rules that
@@ -307,15 +362,6 @@ class Checker:
             alternatives = [a + o for a in alternatives for o in options][:256]
         return alternatives
 
-    def _ranked(self, a: str, b: str) -> bool:
-        order = self.k.precedence
-        articles = self.k.articles
-        above = {x: set(articles[x].takes_precedence_over) for x in order}
-        for x in order:  # the closure, in precedence order
-            for y in list(above[x]):
-                above[x] |= above.get(y, set())
-        return b in above[a] or a in above[b]
-
     def _patterns(self) -> Iterator[Finding]:
         for fact in self.k.facts.values():
             if fact.question is None or fact.question.kind != "text":
@@ -338,6 +384,18 @@ class Checker:
                         "pattern-matches-no-sample",
                         f"pattern {pattern.id} matches none of the {len(samples)} sample texts",
                     )
+
+    def _todos(self) -> Iterator[Finding]:
+        """What an import could not read as a condition, until an author settles it."""
+        for item_id, (item, _) in self.items.items():
+            if item.todo is not None:
+                yield self.finding(
+                    f"item:{item_id}",
+                    "warning",
+                    "todo",
+                    f"{item.kind} {item_id} is shown to everyone, but the article makes it "
+                    f"depend on “{item.todo}”: write its `when` and remove the `todo`",
+                )
 
     def _phrase_conflicts(self) -> Iterator[Finding]:
         """Every label and synonym of a choice (and the language's words for yes, no and "I
@@ -371,14 +429,22 @@ class Checker:
                     )
 
 
-def _compatible(x: Condition, y: Condition) -> bool:
-    """Whether some value of one fact meets both conditions."""
+def _heads(rule: Rule) -> set[tuple[str, str]]:
+    """What a rule waits for first: the values of its first positive condition."""
+    head = next((c for c in rule.when if not c.negated), None)
+    return set() if head is None else {(head.fact, value) for value in head.values}
+
+
+def _compatible(x: Condition, y: Condition, answered: bool = False) -> bool:
+    """Whether some value of one fact meets both conditions (`answered`: other than "I
+    don't know")."""
     if x.negated and y.negated:
         return True
     if x.negated or y.negated:
         positive, negative = (y, x) if x.negated else (x, y)
         return bool(positive.values - negative.values)
-    return bool(x.values & y.values)
+    shared = x.values & y.values
+    return bool(shared - {UNKNOWN} if answered else shared)
 
 
 def _show(c: Condition) -> str:

@@ -15,12 +15,19 @@ from advisor.inference.engine import EnginePool
 from advisor.inference.facts import Derivation, Inference, Known
 from advisor.inference.partition import split
 from advisor.knowledge.loader import load_knowledge
-from advisor.knowledge.model import Knowledge, Question
+from advisor.knowledge.model import UNKNOWN, Choice, Knowledge, Question
+from advisor.language.reader import recognises
 from advisor.language.text import clean, too_long
 from advisor.language.understand import Understander, Understanding
 
 # Saved states of the first format (answers only: typed or chosen) still restore.
 FORMATS = (1, STATE_FORMAT)
+# More error messages than this are not listed as choices after help: people are asked
+# to paste theirs instead.
+MOST_OFFERED = 12
+# The rules a partition's engines hold together, at most (unless one engine holds more).
+ENGINE_RULES = 2_000
+RULES_KEPT = 25_000
 
 
 class KnowledgeBase:
@@ -28,16 +35,30 @@ class KnowledgeBase:
     `partition.py`); each partition gets engines of its own when a conversation needs it.
     """
 
-    def __init__(self, knowledge: Knowledge, *, engines: int = 64, partitions: int = 64) -> None:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        *,
+        engines: int = 64,
+        partitions: int = 10_000,
+        rules_kept: int = RULES_KEPT,
+    ) -> None:
         self.knowledge = knowledge
         self.split = split(knowledge)
+        self._answered = self.split is not None and self.split.answered
         # Each conversation going on keeps an engine that holds its answers: `engines` of
-        # them (about 1 MB each for the bundled rules), for as many partitions.
+        # them (about 1 MB each for the bundled rules). Compiled partitions are kept while
+        # they are fewer than `partitions` and their engines hold fewer than `rules_kept`
+        # rules (some 6 KB each): at archive scale most partitions are a few rules, and a
+        # conversation about one that was dropped compiles it again.
         self.engines = engines
         self.partitions = partitions
+        self.rules_kept = rules_kept
+        self._kept = 0  # the rules the kept partitions' engines may hold
         self._pools: OrderedDict[frozenset[str] | None, EnginePool] = OrderedDict()
         self._lock = threading.Lock()
         self._understander: Understander | None = None
+        self._offer_cache: dict[str, list[tuple[Choice, Known]]] = {}
 
     @property
     def understander(self) -> Understander:
@@ -49,6 +70,15 @@ class KnowledgeBase:
     def understand(self, text: str, question: Question) -> Understanding:
         """What a message says at a question."""
         return self.understander.understand(text, question)
+
+    def offers(self, fact: str) -> list[tuple[Choice, Known]]:
+        """What the text question of `fact` can recognise, offered as choices once help was
+        given: the error messages its patterns know (when there are few enough to list),
+        and "I have no error message"."""
+        found = self._offer_cache.get(fact)
+        if found is None:
+            found = self._offer_cache[fact] = _offers(self.knowledge, fact)
+        return found
 
     @property
     def pool(self) -> EnginePool:
@@ -66,20 +96,35 @@ class KnowledgeBase:
                 elif articles is None:
                     pool = EnginePool(self.split.router, keep=self.engines, waits=self.split.entry)
                 else:
-                    # A partition serves the conversations about one error: fewer at once.
-                    pool = EnginePool(self.split.part(articles), keep=max(1, self.engines // 8))
+                    # A partition serves the conversations about one error: fewer at once,
+                    # and fewer still of a large one (a message that hundreds of articles
+                    # quote), whose engines take long to build: a conversation there that
+                    # finds no engine of its own is inferred again from the start.
+                    part = self.split.part(articles)
+                    pool = EnginePool(part, keep=1)
+                    pool.keep = max(
+                        1, min(self.engines // 32, ENGINE_RULES // max(1, pool.rule_count))
+                    )
                 self._pools[articles] = pool
-                while len(self._pools) > self.partitions + 1:
-                    self._pools.popitem(last=False)
+                self._kept += pool.rule_count * pool.keep
+                while len(self._pools) > 2 and (
+                    len(self._pools) > self.partitions + 1 or self._kept > self.rules_kept
+                ):
+                    _, dropped = self._pools.popitem(last=False)
+                    self._kept -= dropped.rule_count * dropped.keep
             self._pools.move_to_end(articles)
             return pool
 
     def infer(self, answers: list[Known]) -> Inference:
         """What the answers lead to: in the router until they choose a partition, then in
         that partition (or in the union of those they choose)."""
-        routed = self.pool.infer(answers)
         if self.split is None:
-            return routed
+            return self.pool.infer(answers)
+        if self._answered:  # the answers themselves choose the partition
+            articles = self.split.articles_for({k.fact: k.value for k in answers})
+            if articles:
+                return self._pool(articles).infer(answers)
+        routed = self.pool.infer(answers)
         articles = self.split.articles_for(routed.values)
         return self._pool(articles).infer(answers) if articles else routed
 
@@ -171,8 +216,11 @@ class KnowledgeBase:
             raise StateError("must name a question of this knowledge base", field="pending")
         if not _text(data.get("text")):
             raise StateError("the text must be within the size limit", field="pending")
-        reading = self._known(data, "pending")
-        return Pending(reading, data["question"], clean(data["text"]))
+        others = data.get("others", [])
+        if not isinstance(others, list):
+            raise StateError("must list readings", field="pending")
+        readings = [self._known(data, "pending"), *(self._known(o, "pending") for o in others)]
+        return Pending(tuple(readings), data["question"], clean(data["text"]))
 
 
 def _text(value: Any) -> bool:
@@ -183,3 +231,21 @@ def load(path: str | Path | None = None, *, engines: int = 64) -> KnowledgeBase:
     """Load the bundled knowledge base, or the rule files at `path` (a folder or a file);
     `engines` is how many conversations at once keep an engine of their own."""
     return KnowledgeBase(load_knowledge(path), engines=engines)
+
+
+def _offers(knowledge: Knowledge, fact: str) -> list[tuple[Choice, Known]]:
+    question = knowledge.facts[fact].question
+    assert question is not None
+    offers: list[tuple[Choice, Known]] = []
+    for pattern in knowledge.facts[fact].patterns:
+        if pattern.kind != "message" or not recognises(knowledge, pattern):
+            continue
+        for target, value in pattern.sets:
+            label = knowledge.facts[target].label(value)
+            offers.append((Choice(value, label), Known(target, value, "chosen")))
+    offers = list({c.id: (c, k) for c, k in offers}.values())
+    if len(offers) > MOST_OFFERED:
+        offers = []  # thousands of messages are no list to choose from: it is asked for
+    if question.dont_know is not None:
+        offers.append((question.dont_know, Known(fact, UNKNOWN, "chosen")))
+    return offers

@@ -37,7 +37,8 @@ def changes(
             if article.applies_to:
                 text += " " + wording.APPLIES_TO.format(products="; ".join(article.applies_to))
             out.append(Message("diagnosis", text, {"article": name}))
-            out.append(Message("cause", knowledge.render(article.cause, values)))
+            if article.cause:
+                out.append(Message("cause", knowledge.render(article.cause, values)))
         else:
             rule = next(r for r in knowledge.rules if r.id == conclusion.derivation.rule)
             because = knowledge.render(rule.because or "", values)
@@ -73,6 +74,9 @@ def ending(knowledge: Knowledge, now: Inference, answers: Sequence[Known]) -> li
     applying = [a for a, c in now.outcomes.items() if c.status == "applies"]
     for name in applying:
         article = knowledge.articles[name]
+        if len(applying) > 1:  # nothing the person said told these apart: say whose steps
+            text = wording.STEPS_OF.format(article=name, title=article.title)
+            out.append(Message("intro", text, {"article": name}))
         out.extend(resolution.messages(knowledge, article, now.shown, values))
     if applying:
         return out

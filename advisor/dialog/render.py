@@ -14,7 +14,13 @@ from advisor.language.text import excerpt
 
 Data = Mapping[str, Any]
 
-_LABELS = {"cause": "Cause", "note": "Note", "warning": "Warning", "more_info": "More information"}
+_LABELS = {
+    "cause": "Cause",
+    "note": "Note",
+    "warning": "Warning",
+    "workaround": "Workaround",
+    "more_info": "More information",
+}
 _INDENT = {1: "", 2: "  ", 3: "     "}
 
 

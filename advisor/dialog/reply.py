@@ -23,6 +23,7 @@ MESSAGE_TYPES = {
     "step": "one step (`id`, `number` such as 2.3, `level` 1-3)",
     "note": "a note under a step (`id`, `level`)",
     "warning": "a warning under a step (`id`, `level`)",
+    "workaround": "another way around the problem, after the steps",
     "more_info": "why the problem happens",
     "ended": "input after the conversation ended; it was not used",
     "explanation": "an answer to /why or /how (`title`, `reasons`)",

@@ -55,6 +55,8 @@ def messages(
         if s.number:
             extra["number"] = s.number
         out.append(Message(s.item.kind, knowledge.render(s.item.text, values), extra))
+    if article.workaround:
+        out.append(Message("workaround", knowledge.render(article.workaround, values)))
     if article.more_information:
         out.append(Message("more_info", knowledge.render(article.more_information, values)))
     return out

@@ -25,13 +25,15 @@ from advisor.dialog.explain import Explainer, Explanation
 from advisor.dialog.handoff import handoff
 from advisor.dialog.reply import Message, Reply
 from advisor.errors import StateError
+from advisor.inference import strategy
 from advisor.inference.facts import Derivation, Inference, Known
 from advisor.knowledge.model import UNKNOWN, Choice, Knowledge, Question
-from advisor.language.reader import Reading, recognises
+from advisor.language.reader import Reading
 from advisor.language.text import MAX_INPUT_BYTES, clean, excerpt, too_long
 from advisor.language.understand import Understanding
 
 STATE_FORMAT = 2
+NONE = "none"  # the answer "None of these" to "Which of these ...?"
 
 
 class Reasoner(Protocol):
@@ -42,6 +44,8 @@ class Reasoner(Protocol):
     def infer(self, answers: list[Known]) -> Inference: ...
 
     def understand(self, text: str, question: Question) -> Understanding: ...
+
+    def offers(self, fact: str) -> list[tuple[Choice, Known]]: ...
 
 
 @dataclass(frozen=True)
@@ -54,11 +58,12 @@ class Given:
 
 @dataclass(frozen=True)
 class Pending:
-    """A reading advisor asked the person to confirm ("Did you mean ...?")."""
+    """What advisor asked the person to confirm: a reading ("Did you mean ...?"), or one of
+    several that fit as well ("Which of these ...?")."""
 
-    reading: Known
-    question: str  # the text question it was read at
-    text: str  # the whole message it was read from
+    readings: tuple[Known, ...]
+    question: str  # the text question they were read at
+    text: str  # the whole message they were read from
 
 
 class Session:
@@ -87,6 +92,7 @@ class Session:
         self._helped = set(helped)  # questions whose help was given (how to find out ...)
         self._pending = pending
         self._unclear = list(unclear)  # messages at a text question that answered nothing
+        self._narrow_memo: tuple[Inference, Question] | None = None
         self._inference = kb.infer(self.answers_list())
 
     # -- what the conversation knows -------------------------------------------------
@@ -119,7 +125,24 @@ class Session:
         if question.kind == "text" and name in self._helped:
             # Once help was given, a text question also offers what it can recognise.
             return replace(question, choices=tuple(c for c, _ in self._offers(question)))
+        if question.narrow:
+            return self._narrowed(question)
         return question
+
+    def _narrowed(self, question: Question) -> Question:
+        """A question of many choices, with those that some live rule waits for."""
+        inference = self._inference
+        memo = self._narrow_memo
+        if memo is not None and memo[0] is inference and memo[1].fact == question.fact:
+            return memo[1]  # asked for many times in a turn
+        narrowed = question
+        values = strategy.awaited(self.knowledge, inference.goals, question.fact)
+        if values is not None:
+            choices = tuple(c for c in question.choices if c.id in values or c.id == UNKNOWN)
+            if len(choices) > 1:
+                narrowed = replace(question, choices=choices)
+        self._narrow_memo = (inference, narrowed)
+        return narrowed
 
     @property
     def answers(self) -> tuple[Known, ...]:
@@ -158,12 +181,14 @@ class Session:
         if self._unclear:
             state["unclear"] = list(self._unclear)
         if self._pending is not None:
-            reading = self._pending.reading
+            first, *more = self._pending.readings
             state["pending"] = {
                 "question": self._pending.question,
                 "text": self._pending.text,
-                **self._known_state(reading),
+                **self._known_state(first),
             }
+            if more:
+                state["pending"]["others"] = [self._known_state(k) for k in more]
         return state
 
     # -- the conversation --------------------------------------------------------------
@@ -274,9 +299,10 @@ class Session:
             return self._learn([*given, *picked], notes)
         if understood.answered:
             return self._learn([Known(fact, said, "typed"), *passing], notes)
-        doubt = self._doubt(question, understood)
-        if doubt is not None:
-            self._pending = Pending(_read(doubt, "extracted"), fact, said)
+        doubts = self._doubts(question, understood)
+        if doubts:
+            readings = tuple(_read(d, "extracted") for d in doubts)
+            self._pending = Pending(readings, fact, said)
             return self._learn(passing, notes)
         helped = fact in self._helped
         if answer.value == UNKNOWN and helped:
@@ -300,9 +326,12 @@ class Session:
     def _confirming(self, pending: Pending, said: str) -> list[Message]:
         understood = self.kb.understand(said, self._confirmation(pending))
         value = understood.answer.value
-        if value == "yes":
+        chosen = [k for k in pending.readings if k.value == value]
+        if value == "yes" and len(pending.readings) == 1:
+            chosen = list(pending.readings)
+        if chosen:
             self._pending = None
-            reading = replace(pending.reading, source="confirmed")
+            reading = replace(chosen[0], source="confirmed")
             return self._learn([Known(pending.question, pending.text, "typed"), reading], [])
         question = self.knowledge.facts[pending.question].question
         assert question is not None
@@ -310,7 +339,7 @@ class Session:
         if again.answered:  # "no, mine says The TCP/IP connection was ...": that is the answer
             self._pending = None
             return self._text_answer(question, said, again)
-        if value in ("no", UNKNOWN):
+        if value in ("no", NONE, UNKNOWN):
             self._pending = None
             self._unclear.append(pending.text)
             self._helped.add(pending.question)
@@ -381,10 +410,11 @@ class Session:
                 notes.append(Message("info", wording.SAID_OTHERWISE.format(**fields)))
         return corrected, notes
 
-    def _doubt(self, question: Question, understood: Understanding) -> Reading | None:
-        """A reading of the question's own patterns that is only close to what they know."""
+    def _doubts(self, question: Question, understood: Understanding) -> list[Reading]:
+        """The readings of the question's own patterns that are only close to what they
+        know, or that fit as well as one another: the person is asked which."""
         own = {p.id for p in self.knowledge.facts[question.fact].patterns}
-        return next((d for d in understood.read.doubts if d.by in own), None)
+        return [d for d in understood.read.doubts if d.by in own]
 
     def _not_taken(self, question: Question, understood: Understanding) -> list[Message]:
         act, answer = understood.read.act, understood.answer
@@ -404,25 +434,20 @@ class Session:
 
     def _offers(self, question: Question) -> list[tuple[Choice, Known]]:
         """What a text question can recognise, as choices: the values its message patterns
-        give (the error messages), and its "I don't know" ("I have no error message")."""
-        offers: list[tuple[Choice, Known]] = []
-        for pattern in self.knowledge.facts[question.fact].patterns:
-            if pattern.kind != "message" or not recognises(self.knowledge, pattern):
-                continue
-            for fact, value in pattern.sets:
-                label = self.knowledge.facts[fact].label(value)
-                offers.append((Choice(value, label), Known(fact, value, "chosen")))
-        if question.dont_know is not None:
-            unknown = Known(question.fact, UNKNOWN, "chosen")
-            offers.append((question.dont_know, unknown))
-        return list({c.id: (c, k) for c, k in offers}.values())
+        give (the error messages, while they are few enough to list), and its "I don't
+        know" ("I have no error message")."""
+        return self.kb.offers(question.fact)
 
     def _confirmation(self, pending: Pending) -> Question:
         language = self.knowledge.language
-        reading = pending.reading
-        label = self.knowledge.facts[reading.fact].label(reading.value)
-        text = wording.DID_YOU_MEAN.format(value=label)
-        return Question(reading.fact, text, "yesno", (language.yes, language.no))
+        first = pending.readings[0]
+        fact = self.knowledge.facts[first.fact]
+        if len(pending.readings) == 1:
+            text = wording.DID_YOU_MEAN.format(value=fact.label(first.value))
+            return Question(first.fact, text, "yesno", (language.yes, language.no))
+        choices = [Choice(k.value, fact.label(k.value)) for k in pending.readings]
+        none = Choice(NONE, wording.NONE_OF_THESE, language.no.synonyms)
+        return Question(first.fact, wording.WHICH_OF_THESE, "choice", (*choices, none), narrow=True)
 
     def _after_the_end(self, said: str) -> list[Message]:
         if not said:

@@ -37,12 +37,15 @@ STILL_NO_ERROR = (
     "or pick one below."
 )
 DID_YOU_MEAN = "Did you mean: “{value}”?"
+WHICH_OF_THESE = "Several messages I know read like yours. Which of these is it?"
+NONE_OF_THESE = "None of these"
 CORRECTED = "I changed {describe} to {new} (it was {old}), as you corrected it."
 SAID_OTHERWISE = (
     "You wrote “{said}”, which I read as {describe}: {new}; earlier I had {old}. I kept the "
     "earlier answer: to change it, type /change {fact}."
 )
 DIAGNOSIS = "This is the problem described in {source}: “{title}”."
+STEPS_OF = "For article {article} (“{title}”):"
 APPLIES_TO = "The article applies to {products}."
 NOT_APPLICABLE = "Article {article} (“{title}”) does not apply to you. {because}"
 NO_MATCH_ERROR = "No article in my knowledge base matches “{said}”."

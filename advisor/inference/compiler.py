@@ -29,7 +29,7 @@ from typing import Any
 from advisor.inference.facts import Conclusion, Derivation, Goal, Outcome, Shown, Value
 from advisor.inference.partition import ROUTE
 from advisor.inference.rete import AS, NOT, PASSIVE, P, Rule
-from advisor.knowledge.model import Article, Condition, Item, Knowledge
+from advisor.knowledge.model import Article, Condition, Item, Knowledge, Pattern
 from advisor.knowledge.model import Rule as KbRule
 
 _DERIVE, _CONCLUDE, _SHOW = 800_000, 700_000, 600_000
@@ -104,6 +104,7 @@ class _Compiler:
     def __init__(self, knowledge: Knowledge) -> None:
         self.k = knowledge
         self.rules: list[Any] = []
+        self._asking: dict[str, dict[str, _Readers]] = {}
 
     # Each action says what it asserts (`asserts`, or `reads` for a pattern, `goal` for a
     # goal), so that the same rules can be written out for another engine.
@@ -119,11 +120,12 @@ class _Compiler:
         # over it, so that it can give way to them.
         first = {name: n for n, name in enumerate(self.k.precedence)}
         concluding = sorted((r for r in self.k.rules if r.conclude), key=lambda r: first[r.article])
+        rank = {rule.id: n for n, rule in enumerate(concluding)}
         for position, rule in enumerate(self.k.rules):
             if rule.conclude is None:
                 self._derive(rule, _DERIVE - 1000 * rule.stratum - position)
             else:
-                self._conclude(rule, _CONCLUDE - concluding.index(rule))
+                self._conclude(rule, _CONCLUDE - rank[rule.id])
         for article in self.k.articles.values():
             self._items(article)
         return self.rules
@@ -219,15 +221,50 @@ class _Compiler:
                         *_not_ruled_out(rule.when[position + 1 :]),
                     ]
                     self._wait(c.fact, c.values, step, (*path, rule.id))
-        for pattern in self.k.readers.get(fact, ()):
-            # Only a text question is asked for what its answer is read for; what people
-            # say in passing is never asked for.
-            if not _text_question(self.k, pattern.source) or pattern.source == fact:
-                continue
-            gives = {v for f, v in (*pattern.sets, *pattern.if_negated) if f == fact}
-            reads = fact not in gives
-            if wanted is None or reads or gives & wanted:
-                self._wait(pattern.source, None, patterns, (*path, pattern.id))
+        # Only a text question is asked for what its answer is read for; what people say in
+        # passing is never asked for. One goal per question is enough, however many of its
+        # patterns (thousands of error messages) could give the fact: the first that can.
+        for source, readers in self._text_readers(fact).items():
+            pattern = readers.first(wanted)
+            if source != fact and pattern is not None:
+                self._wait(source, None, patterns, (*path, pattern.id))
+
+    def _text_readers(self, fact: str) -> dict[str, _Readers]:
+        """The patterns of text questions that give `fact`, by question."""
+        found = self._asking.get(fact)
+        if found is None:
+            found = self._asking[fact] = {}
+            for position, pattern in enumerate(self.k.readers.get(fact, ())):
+                if _text_question(self.k, pattern.source):
+                    found.setdefault(pattern.source, _Readers()).add(position, pattern, fact)
+        return found
+
+
+class _Readers:
+    """The patterns of one text question that give a fact, to find the first that can give
+    one of some values without going through them all."""
+
+    def __init__(self) -> None:
+        self.any: tuple[int, Pattern] | None = None  # the first that reads any value
+        self.giving: dict[str, tuple[int, Pattern]] = {}  # the first that gives each value
+
+    def add(self, position: int, pattern: Pattern, fact: str) -> None:
+        gives = {v for f, v in (*pattern.sets, *pattern.if_negated) if f == fact}
+        # Without values of its own, it reads the fact from the text (a number, a group).
+        if not gives and self.any is None:
+            self.any = (position, pattern)
+        for value in gives:
+            self.giving.setdefault(value, (position, pattern))
+
+    def first(self, wanted: frozenset[str] | None) -> Pattern | None:
+        options = (
+            list(self.giving.values())
+            if wanted is None
+            else [self.giving[v] for v in wanted if v in self.giving]
+        )
+        if self.any is not None:
+            options.append(self.any)
+        return min(options, key=lambda option: option[0])[1] if options else None
 
 
 def _text_question(knowledge: Knowledge, fact: str) -> bool:

@@ -38,7 +38,13 @@ class Split:
         return frozenset(chosen)
 
     def part(self, articles: frozenset[str]) -> Knowledge:
-        return restrict(self.knowledge, articles)
+        return restrict(self.knowledge, articles, entry=self.entry)
+
+    @property
+    def answered(self) -> bool:
+        """Whether only answers give the facts that choose a partition (no rule derives
+        them): then the answers choose it without running the router."""
+        return not any(self.knowledge.producers.get(fact) for fact in self.entry)
 
 
 def split(knowledge: Knowledge) -> Split | None:
@@ -96,32 +102,54 @@ def _components(
 
 
 def restrict(
-    knowledge: Knowledge, articles: frozenset[str], needed: Iterable[str] = ()
+    knowledge: Knowledge,
+    articles: frozenset[str],
+    needed: Iterable[str] = (),
+    entry: frozenset[str] = frozenset(),
 ) -> Knowledge:
     """The part of a knowledge base that some articles (or some facts) need: their rules,
-    the derivations and patterns that give what those read, and every fact."""
+    the derivations and patterns that give what those read, and every fact. Of the facts
+    that choose a partition (`entry`), only the values its articles wait for are given."""
     rules = [r for a in articles for r in knowledge.rules_of(a)]
     items = [i for a in articles for i, _ in knowledge.articles[a].items()]
-    todo = [
-        *needed,
-        *(c.fact for r in rules for c in r.when),
-        *(c.fact for i in items for c in i.when),
+    # Each fact needed, with the values that matter (None: any). Of the patterns that read
+    # it, only those that can give one of them: a partition about one error message needs
+    # not the thousands of others.
+    todo: list[tuple[str, frozenset[str] | None]] = [
+        *((f, None) for f in needed),
+        *((c.fact, c.values) for r in rules for c in r.when),
+        *((c.fact, c.values) for i in items for c in i.when),
     ]
-    wanted: set[str] = set()
+    wanted: dict[str, set[str] | None] = {}
     derivations: set[str] = set()
     patterns: set[str] = set()
     while todo:
-        fact = todo.pop()
+        fact, values = todo.pop()
         if fact in wanted:
-            continue
-        wanted.add(fact)
+            seen = wanted[fact]
+            if seen is None or (values is not None and values <= seen):
+                continue  # nothing new is wanted of it
+            wanted[fact] = None if values is None else seen | values
+            values = None if values is None else frozenset(values - seen)
+        else:
+            wanted[fact] = None if values is None else set(values)
+        # Every derivation of a needed fact, whatever value it gives (what is known of the
+        # person is the same in every partition), but those of other partitions' symptoms.
         for rule in knowledge.producers.get(fact, ()):
-            if rule.conclude is None and rule.id not in derivations:
+            gives = {v for f, v in rule.sets if f == fact}
+            other = fact in entry and values is not None and not gives & values
+            if rule.conclude is None and rule.id not in derivations and not other:
                 derivations.add(rule.id)
-                todo.extend(c.fact for c in rule.when)
-        for pattern in knowledge.readers.get(fact, ()):
-            patterns.add(pattern.id)
-            todo.append(pattern.source)
+                todo.extend((c.fact, c.values) for c in rule.when)
+        readers = (
+            knowledge.readers.get(fact, ())
+            if values is None
+            else [p for value in (None, *values) for p in knowledge.giving.get((fact, value), ())]
+        )
+        for pattern in readers:
+            if pattern.id not in patterns:
+                patterns.add(pattern.id)
+                todo.append((pattern.source, None))
     facts = {
         name: dataclasses.replace(
             fact, patterns=tuple(p for p in fact.patterns if p.id in patterns)

@@ -37,3 +37,22 @@ def next_question(
     by_fact = {f: articles for f, articles in waiting(knowledge, goals).items() if f not in known}
     facts = knowledge.facts
     return min(by_fact, key=lambda f: (-len(by_fact[f]), facts[f].order), default=None)
+
+
+def awaited(knowledge: Knowledge, goals: Iterable[Goal], fact: str) -> frozenset[str] | None:
+    """The values of `fact` that the rules waiting for it name, or None when something
+    waits for any value of it (a step's condition, a pattern, a `not` condition)."""
+    values: set[str] = set()
+    for goal in goals:
+        if goal.fact != fact:
+            continue
+        waiter = knowledge.by_id.get(goal.waiter)
+        condition = (
+            next((c for c in waiter.when if c.fact == fact), None)
+            if isinstance(waiter, Rule)
+            else None
+        )
+        if condition is None or condition.negated:
+            return None
+        values |= condition.values
+    return frozenset(values)

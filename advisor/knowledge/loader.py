@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from advisor.errors import KnowledgeBaseError, Problem
-from advisor.knowledge import cache, schema
+from advisor.knowledge import cache, errors, schema
 from advisor.knowledge.model import (
     UNKNOWN,
     Article,
@@ -127,6 +127,8 @@ class _Builder:
         self.article_where: dict[str, _Where] = {}
         self.rule_where: dict[str, _Where] = {}
         self.language: Language | None = None
+        self.generated: set[str] = set()  # the patterns made from articles' `errors`
+        self.situation: str | None = None  # the fact whose choices are the articles
 
     def problem(self, where: _Where, message: str) -> None:
         self.problems.append(where[0].problem(where[1], message))
@@ -247,11 +249,13 @@ class _Builder:
         if q.kind != "text":
             choices.append(unknown)
         self._choices_distinct(f, (*path, "choices"), choices)
+        if q.choices_from == "articles":
+            self.situation = name
         for c in [*choices, unknown]:
             at = (*path, "choices", listed[c.id][0]) if c.id in listed else path
             self.locate(f"choice:{name}={c.id}", (f, at))
         dont_know = unknown if q.kind == "text" else None
-        return Question(name, q.text, q.kind, tuple(choices), dont_know, q.find_out)
+        return Question(name, q.text, q.kind, tuple(choices), dont_know, q.find_out, q.narrow)
 
     def _choices_distinct(self, f: RuleFile, path: tuple[str, ...], choices: list[Choice]) -> None:
         """Ids are unique, and no word (label, synonym) may name two choices."""
@@ -273,11 +277,13 @@ class _Builder:
     def finish(self, names: list[str]) -> Knowledge:
         articles: dict[str, Article] = {}
         rules: list[Rule] = []
+        # The errors come first: they give the message values that rules may name.
+        recognised = self._errors()
         for f, spec in self.specs:
             if isinstance(spec, schema.SharedFileSpec):
                 rules.extend(self._rules(f, spec.shared.id, spec.rules, shared=True))
                 continue
-            article, article_rules = self._article(f, spec)
+            article, article_rules = self._article(f, spec, recognised)
             articles[article.id] = article
             rules.extend(article_rules)
         self._check_patterns()
@@ -288,7 +294,13 @@ class _Builder:
         if self.problems or self.language is None:
             raise KnowledgeBaseError(self.problems)
         return Knowledge(
-            self.facts, articles, tuple(rules), self.language, tuple(names), self.locations
+            self.facts,
+            articles,
+            tuple(rules),
+            self.language,
+            tuple(names),
+            self.locations,
+            frozenset(r.id for r in recognised.rules),
         )
 
     def _check_articles(self, articles: dict[str, Article]) -> None:
@@ -335,6 +347,8 @@ class _Builder:
             f, path = self.fact_where[name]
             seen: set[str] = set()
             for index, pattern in enumerate(fact.patterns):
+                if pattern.id in self.generated:
+                    continue  # made by the loader from an article's `errors`: checked there
                 where = (f, (*path, "extract", index))
                 if pattern.id in seen:
                     self.problem(where, f"duplicate pattern id {pattern.id.split('/')[-1]!r}")
@@ -417,23 +431,113 @@ class _Builder:
             )
         return rules
 
-    def _article(self, f: RuleFile, spec: schema.ArticleFileSpec) -> tuple[Article, list[Rule]]:
+    def _errors(self) -> errors.Compiled:
+        """Every article's `errors`, as patterns and message values in place, and rules."""
+        quoted = [
+            errors.Quoted(spec.article.id, e, (f, ("errors", n)))
+            for f, spec in self.specs
+            if isinstance(spec, schema.ArticleFileSpec)
+            for n, e in enumerate(spec.errors)
+        ]
+        if not quoted or not self._can_recognise(quoted):
+            return errors.Compiled()
+        distinguish = {
+            spec.article.id: {k: tuple(v) for k, v in spec.article.distinguish.items()}
+            for _, spec in self.specs
+            if isinstance(spec, schema.ArticleFileSpec)
+        }
+
+        def conditions(q: errors.Quoted) -> tuple[Condition, ...]:
+            f, path = q.where
+            return self._conditions(f, (*path, "when"), q.error.when)
+
+        filler = self.language.filler if self.language is not None else frozenset()
+        if self.situation is not None:
+            self._article_choices(self.situation)
+        compiled = errors.compile_errors(
+            quoted, distinguish, conditions, filler, situation=self.situation
+        )
+        text, message = self.facts[errors.ERROR_TEXT], self.facts[errors.ERROR_MESSAGE]
+        self.generated = {p.id for p in compiled.patterns}
+        self.facts[errors.ERROR_TEXT] = dataclasses.replace(
+            text, patterns=(*text.patterns, *compiled.patterns)
+        )
+        values = {**(message.values or {}), **compiled.values}
+        self.facts[errors.ERROR_MESSAGE] = dataclasses.replace(message, values=values)
+        for pattern in compiled.patterns:
+            self.locate(f"pattern:{pattern.id}", compiled.where[pattern.id])
+        for rule in compiled.rules:
+            where = compiled.where[rule.id]
+            self.rule_where[rule.id] = where
+            self.locate(f"rule:{rule.id}", where)
+        return compiled
+
+    def _article_choices(self, name: str) -> None:
+        """The choices of a question `choices_from: articles`: every article about errors,
+        labelled by the first sentence of its symptoms (else its title)."""
+        fact = self.facts[name]
+        assert fact.question is not None
+        choices = [
+            Choice(
+                spec.article.id,
+                errors.describe(spec.article.id, spec.article.title, spec.resolution.symptoms),
+            )
+            for _, spec in self.specs
+            if isinstance(spec, schema.ArticleFileSpec) and spec.errors
+        ]
+        choices += list(fact.question.choices)  # "I don't know" comes last
+        question = dataclasses.replace(fact.question, choices=tuple(choices))
+        values = {c.id: c.label for c in choices}
+        self.facts[name] = dataclasses.replace(fact, question=question, values=values)
+
+    def _can_recognise(self, quoted: list[errors.Quoted]) -> bool:
+        """Whether the facts that `errors` need are there; each missing one is a problem."""
+        first = quoted[0].where
+        needed = {errors.ERROR_TEXT: "a text question", errors.ERROR_MESSAGE: "a fact"}
+        if any(q.error.number is not None for q in quoted):
+            needed[errors.ERROR_NUMBER] = "a fact read by a `number` pattern"
+        ok = True
+        for name, what in needed.items():
+            fact = self.facts.get(name)
+            missing = fact is None
+            if name == errors.ERROR_TEXT and fact is not None:
+                missing = fact.question is None or fact.question.kind != "text"
+            if name == errors.ERROR_NUMBER and not missing:
+                missing = not any(p.reads == name for f in self.facts.values() for p in f.patterns)
+            if missing:
+                ok = False
+                self.problem(
+                    first, f"`errors` need {name!r}, {what}, in a shared file (docs/authoring.md)"
+                )
+        return ok
+
+    def _article(
+        self, f: RuleFile, spec: schema.ArticleFileSpec, recognised: errors.Compiled
+    ) -> tuple[Article, list[Rule]]:
         a = spec.article
         rules = self._rules(f, a.id, spec.rules)
+        rules += [r for r in recognised.rules if r.article == a.id]
         if not any(r.conclude == "applies" for r in rules):
             self.problem(
                 (f, ("rules",)), "no rule concludes `applies`: the article can never apply"
             )
+        for fact, values in a.distinguish.items():
+            for value in values:
+                self._check_value((f, ("article", "distinguish", fact)), fact, value)
         res = spec.resolution
         item_ids: set[str] = set()
         steps = tuple(
             self._item(f, ("resolution", "steps", i), s, a.id, item_ids)
             for i, s in enumerate(res.steps)
         )
-        for key in ("cause", "intro", "more_information"):
+        for key in ("symptoms", "cause", "intro", "workaround", "more_information"):
             text = getattr(res, key)
             if text is not None:
                 self._template((f, ("resolution", key)), text)
+        samples = {fact: tuple(texts) for fact, texts in a.samples.items()}
+        quoted = recognised.samples.get(a.id)
+        if quoted:
+            samples[errors.ERROR_TEXT] = (*samples.get(errors.ERROR_TEXT, ()), *quoted)
         article = Article(
             id=a.id,
             title=a.title,
@@ -445,7 +549,11 @@ class _Builder:
             intro=res.intro,
             more_information=res.more_information,
             takes_precedence_over=tuple(a.takes_precedence_over),
-            samples={fact: tuple(texts) for fact, texts in a.samples.items()},
+            samples=samples,
+            modified=a.modified,
+            symptoms=res.symptoms,
+            workaround=res.workaround,
+            distinguish={k: tuple(v) for k, v in a.distinguish.items()},
         )
         return article, rules
 
@@ -472,6 +580,7 @@ class _Builder:
             text=spec.text,
             when=self._conditions(f, (*path, "when"), spec.when),
             children=children,
+            todo=spec.todo,
         )
 
 

@@ -7,6 +7,7 @@ experta or conversations.
 from __future__ import annotations
 
 import functools
+import heapq
 import re
 import string
 from collections.abc import Iterator, Mapping
@@ -38,6 +39,7 @@ class Question:
     choices: tuple[Choice, ...] = ()
     dont_know: Choice | None = None
     find_out: str | None = None  # how a person finds the answer, said when they do not know
+    narrow: bool = False  # offer only the choices some rule still waiting for it names
 
     @property
     def id(self) -> str:
@@ -134,6 +136,7 @@ class Item:
     text: str
     when: tuple[Condition, ...] = ()
     children: tuple[Item, ...] = ()
+    todo: str | None = None  # a condition an import could not read (see `advisor check`)
 
 
 @dataclass(frozen=True)
@@ -142,13 +145,18 @@ class Article:
     title: str
     source: str
     file: str
-    cause: str
+    cause: str | None
     steps: tuple[Item, ...]
     applies_to: tuple[str, ...] = ()
     intro: str | None = None
     more_information: str | None = None
     takes_precedence_over: tuple[str, ...] = ()
     samples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    modified: str | None = None  # the date the article was last changed, as YYYY-MM-DD
+    symptoms: str | None = None
+    workaround: str | None = None
+    # What tells it apart from articles that recognise the same error (fact -> values).
+    distinguish: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def items(self) -> Iterator[tuple[Item, Item | None]]:
         """Every item with its parent, parents first."""
@@ -204,6 +212,7 @@ class Knowledge:
     # Where each piece is written, for reports: "fact:windows", "rule:Q194068/msn-dial-up",
     # "item:...", "pattern:...", "choice:windows=win98", "article:Q194068" -> (file, line).
     locations: Mapping[str, tuple[str, int | None]] = field(default_factory=dict, compare=False)
+    recognising: frozenset[str] = frozenset()  # the rules made from articles' `errors`
 
     @functools.cached_property
     def by_id(self) -> dict[str, Pattern | Rule | Item]:
@@ -233,6 +242,20 @@ class Knowledge:
                     found.setdefault(produced, []).append(pattern)
         return found
 
+    @functools.cached_property
+    def giving(self) -> dict[tuple[str, str | None], list[Pattern]]:
+        """The patterns that give a fact a value, by (fact, value); under (fact, None) those
+        that read any value of it from the text (a number, a regular expression's group)."""
+        found: dict[tuple[str, str | None], list[Pattern]] = {}
+        for fact, patterns in self.readers.items():
+            for pattern in patterns:
+                gives: set[str | None] = {
+                    v for f, v in (*pattern.sets, *pattern.if_negated) if f == fact
+                }
+                for value in gives or {None}:
+                    found.setdefault((fact, value), []).append(pattern)
+        return found
+
     def rules_of(self, article: str) -> list[Rule]:
         return self._rules_by_article.get(article, [])
 
@@ -260,18 +283,32 @@ class Knowledge:
 
     @functools.cached_property
     def precedence(self) -> list[str]:
-        """The articles, each after every article that takes precedence over it."""
-        placed: list[str] = []
-        pending = list(self.articles)
-        while pending:
-            ready = [
-                a
-                for a in pending
-                if not any(a in self.articles[b].takes_precedence_over for b in pending if b != a)
-            ]
-            placed.extend(ready or pending[:1])  # a circle is reported by the loader
-            pending = [a for a in pending if a not in placed]
-        return placed
+        """The articles, each after every article that takes precedence over it, otherwise
+        in the order of the files."""
+        below: dict[str, list[str]] = {}  # article -> the articles it must come before
+        waiting = dict.fromkeys(self.articles, 0)
+        for a, article in self.articles.items():
+            for b in article.takes_precedence_over:
+                if b in waiting and b != a:
+                    below.setdefault(a, []).append(b)
+                    waiting[b] += 1
+        order = {a: n for n, a in enumerate(self.articles)}
+        ready = [(order[a], a) for a, n in waiting.items() if n == 0]
+        heapq.heapify(ready)
+        placed: dict[str, None] = {}
+        while len(placed) < len(waiting):
+            if not ready:  # a circle (reported by the loader): take the first left
+                first = min((a for a in waiting if a not in placed), key=order.__getitem__)
+                heapq.heappush(ready, (order[first], first))
+            _, a = heapq.heappop(ready)
+            if a in placed:
+                continue
+            placed[a] = None
+            for b in below.get(a, ()):
+                waiting[b] -= 1
+                if waiting[b] == 0:
+                    heapq.heappush(ready, (order[b], b))
+        return list(placed)
 
     def samples(self, fact: str) -> tuple[str, ...]:
         """Every sample text the knowledge base gives for a text fact."""

@@ -75,6 +75,12 @@ class QuestionSpec(_Model):
     choices: list[ChoiceSpec] = []
     # How a person finds the answer: said when they do not know it, before taking "unknown".
     find_out: Text | None = None
+    # Offer only the choices that some rule still waiting for the answer names (a question
+    # of many products shows the two that tell the articles left apart).
+    narrow: bool = False
+    # The knowledge base's articles as the choices, each labelled by what it describes:
+    # the question that tells apart articles about one error that nothing else does.
+    choices_from: Literal["articles"] | None = None
     # What people type to a text question: `advisor check` tests the patterns on them and
     # `advisor check --explore` answers with them.
     samples: list[Text] = []
@@ -82,7 +88,10 @@ class QuestionSpec(_Model):
     @model_validator(mode="after")
     def _choices_fit_kind(self) -> QuestionSpec:
         own = [c for c in self.choices if c.id not in BUILT_IN]
-        if self.kind == "choice" and len(own) < 2:
+        if self.choices_from is not None:
+            if self.kind != "choice" or own:
+                raise ValueError("`choices_from` belongs to a choice question without choices")
+        elif self.kind == "choice" and len(own) < 2:
             raise ValueError("a choice question needs at least two choices of its own")
         if self.kind == "text" and any(c.id != "unknown" for c in self.choices):
             raise ValueError("a text question has no choices (it may relabel `unknown`)")
@@ -92,6 +101,8 @@ class QuestionSpec(_Model):
             raise ValueError("`yes` and `no` belong to yes/no questions")
         if self.kind != "text" and self.samples:
             raise ValueError("only a text question has samples")
+        if self.narrow and self.kind != "choice":
+            raise ValueError("only a choice question can `narrow` its choices")
         return self
 
 
@@ -175,6 +186,9 @@ class ItemSpec(_Model):
     note: Text | None = None
     warning: Text | None = None
     when: When = {}
+    # What made the item conditional and could not be read as a condition (an import):
+    # `advisor check` lists it until an author writes the `when` and removes the `todo`.
+    todo: Text | None = None
     steps: list[ItemSpec] = []
 
     @model_validator(mode="after")
@@ -196,9 +210,11 @@ class ItemSpec(_Model):
 
 
 class ResolutionSpec(_Model):
-    cause: Text
+    symptoms: Text | None = None  # what the person sees, in the article's words
+    cause: Text | None = None
     intro: Text | None = None
     steps: list[ItemSpec] = Field(min_length=1)
+    workaround: Text | None = None
     more_information: Text | None = None
 
 
@@ -206,7 +222,11 @@ class ArticleSpec(_Model):
     id: Id
     title: Text
     source: Text
+    modified: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
     applies_to: list[Text] = []
+    # Facts that tell this article apart from others that recognise one of the same errors
+    # (the product, its version, the operating system): asked only where they differ.
+    distinguish: dict[Id, list[Id]] = {}
     # Where this article and another can both apply to the same facts, this one is given.
     takes_precedence_over: list[Id] = []
     # Texts this article is about, by the text fact they answer (the error as people paste it).
@@ -219,14 +239,40 @@ class SharedSpec(_Model):
     source: Text
 
 
+ERROR_NUMBER = r"^0[xX][0-9A-Fa-f]{8}$"
+
+
+class ErrorSpec(_Model):
+    """An error message the article is about, as the program prints it, and its number."""
+
+    id: Id
+    message: Text | None = None
+    number: Annotated[str, Field(pattern=ERROR_NUMBER)] | None = None
+    when: When = {}  # what else must hold for the article to apply to this error
+
+    @model_validator(mode="after")
+    def _something(self) -> ErrorSpec:
+        if self.message is None and self.number is None:
+            raise ValueError("an error has a `message`, a `number` or both")
+        return self
+
+
 class ArticleFileSpec(_Model):
     """One article: the facts it needs, its rules and its resolution."""
 
     format: Literal["1"]
     article: ArticleSpec
     facts: dict[Id, FactSpec] = {}
-    rules: list[RuleSpec] = Field(min_length=1)
+    # The article applies when one of its errors is recognised (see `advisor.knowledge.errors`).
+    errors: list[ErrorSpec] = []
+    rules: list[RuleSpec] = []
     resolution: ResolutionSpec
+
+    @model_validator(mode="after")
+    def _applies_somehow(self) -> ArticleFileSpec:
+        if not self.rules and not self.errors:
+            raise ValueError("an article needs `rules`, `errors` or both")
+        return self
 
 
 class SharedFileSpec(_Model):

@@ -47,15 +47,28 @@ def _opening(words: Words, found: Found[str]) -> bool:
     )
 
 
+# What answers a question: phrases said anywhere, phrases said alone, whole answers, and the
+# choices picked outright by their number, id or label.
+_Compiled = tuple[Phrases[str], Phrases[str], dict[str, str], dict[str, str]]
+
+
+def _picks(question: Question) -> dict[str, str]:
+    """A choice's number, id or label typed as the whole answer picks it; the first choice
+    that a text names wins."""
+    picks: dict[str, str] = {}
+    for number, c in enumerate(question.choices, 1):
+        for said in (" ".join(phrase_words(c.id)), " ".join(phrase_words(c.label)), str(number)):
+            picks.setdefault(said, c.id)
+    return picks
+
+
 class Answers:
     """Understands answers to the questions of one knowledge base."""
 
     def __init__(self, yes: Choice, no: Choice, unknown: Choice, optional: frozenset[str]) -> None:
         self.built_in = {c.id: c for c in (yes, no, unknown)}
         self.optional = optional
-        self._compiled: dict[
-            tuple[str, ...], tuple[Phrases[str], Phrases[str], dict[str, str]]
-        ] = {}
+        self._compiled: dict[tuple[str, ...], _Compiled] = {}
 
     def phrases(self, question: Question) -> list[tuple[str, str, bool]]:
         """Every (phrase, choice id, opening) that answers a question, with the language's
@@ -76,12 +89,12 @@ class Answers:
     def answer(self, question: Question, read: Read, *, loose: bool = True) -> Answer:
         """The answer `read` gives to `question`. Not `loose`: "I don't know" counts only as
         the whole answer (a text question's answer may say it in passing)."""
-        anywhere, alone, whole = self._compile(question)
+        anywhere, alone, whole, numbered = self._compile(question)
         words = read.words
         said = " ".join(words.folded)
         everything = words.quote(0, len(words.items) - 1) if words.items else ""
         every = ((0, len(words.items) - 1),) if words.items else ()
-        picked = self._picked(question, said)
+        picked = numbered.get(said)
         if picked is not None:
             return Answer(picked, picked=True, said=everything, spans=every)
         if said in whole:
@@ -145,11 +158,28 @@ class Answers:
         # the message says nothing else.
         if question.kind == "yesno" and read.negated and not read.readings:
             return Answer("no", said=everything, spans=every)
+        if question.kind == "choice" and question.narrow:
+            named = self._by_words(question, words)
+            if named is not None:
+                return Answer(named, said=everything, spans=every)
         return Answer(None, said=everything)
+
+    def _by_words(self, question: Question, words: Words) -> str | None:
+        """The one choice whose label alone has the words the answer names, among the few
+        a narrowed question offers ("the archive one" of two messages that differ in it)."""
+        labels = {
+            c.id: set(phrase_words(c.label)) for c in question.choices if c.id not in self.built_in
+        }
+        votes = set()
+        for word in words.folded:
+            holders = [choice for choice, own in labels.items() if word in own]
+            if len(holders) == 1:
+                votes.add(holders[0])
+        return votes.pop() if len(votes) == 1 else None
 
     # -- pieces -------------------------------------------------------------------------
 
-    def _compile(self, question: Question) -> tuple[Phrases[str], Phrases[str], dict[str, str]]:
+    def _compile(self, question: Question) -> _Compiled:
         key = (question.fact, *(c.id for c in question.choices))
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -157,17 +187,8 @@ class Answers:
             whole = {" ".join(phrase_words(p)) or p.strip(): c for p, c, _ in entries}
             anywhere = Phrases([(p, c) for p, c, first in entries if not first], self.optional)
             alone = Phrases([(p, c) for p, c, first in entries if first], frozenset())
-            compiled = self._compiled[key] = (anywhere, alone, whole)
+            compiled = self._compiled[key] = (anywhere, alone, whole, _picks(question))
         return compiled
-
-    @staticmethod
-    def _picked(question: Question, said: str) -> str | None:
-        for number, c in enumerate(question.choices, 1):
-            if said in {" ".join(phrase_words(c.id)), " ".join(phrase_words(c.label))}:
-                return c.id
-            if said == str(number):
-                return c.id
-        return None
 
     @staticmethod
     def _in_dont_know(read: Read, found: Found[str]) -> bool:

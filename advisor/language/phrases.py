@@ -151,7 +151,12 @@ class Typos:
     CACHED = 50_000
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
-        self._words = [w for w in vocabulary if allowed_typos(w)]
+        # By first letter and length: a word two letters longer or shorter is at least two
+        # edits away, so only these few buckets are compared, however large the vocabulary.
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+        for w in vocabulary:
+            if allowed_typos(w):
+                self._buckets.setdefault((w[0], len(w)), []).append(w)
         self._cache: dict[str, tuple[str, ...]] = {}
 
     def of(self, typed: str) -> tuple[str, ...]:
@@ -159,10 +164,13 @@ class Typos:
         if cached is None:
             cached = ()
             if typed.isalpha() and len(typed) >= 4:
-                hits = process.extract(
-                    typed, self._words, scorer=OSA.distance, score_cutoff=2, limit=None
-                )
-                cached = tuple(w for w, d, _ in hits if d <= allowed_typos(w) and w[0] == typed[0])
+                near = [
+                    w
+                    for size in range(len(typed) - 2, len(typed) + 3)
+                    for w in self._buckets.get((typed[0], size), ())
+                ]
+                hits = process.extract(typed, near, scorer=OSA.distance, score_cutoff=2, limit=None)
+                cached = tuple(w for w, d, _ in hits if d <= allowed_typos(w))
             if len(self._cache) < self.CACHED:
                 self._cache[typed] = cached
         return cached

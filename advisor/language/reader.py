@@ -27,6 +27,7 @@ from advisor.language.phrases import Found, Negated, Negations, Phrases
 from advisor.language.text import Word, Words, excerpt, split
 
 ACTS = ("help", "thanks", "greeting")  # the first found is what the person does
+MOST_TIED = 6  # messages that fit as well, offered to choose from
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class Reader:
             ((ph, p.id) for p in patterns if p.kind == "message" for ph in p.phrases),
             self.filler,
             language.weak,
+            language.ask,
         )
         self.negations = Negations(
             language.negations,
@@ -239,14 +241,20 @@ class Reader:
             if given & facts:
                 continue
             given.update(facts)
-            rivals = [o for o in recognised[n + 1 :] if o.rank == r.rank]
-            if any(facts & {f for f, _ in self.patterns[o.key].sets} for o in rivals):
-                continue  # two messages fit it as well: it names neither
-            start, end = words.items[r.first].start, words.items[r.last].end
-            said = words.quote(r.first, r.last)
-            sure = r.score >= language.accept
-            for fact, value in p.sets:
-                yield Reading(fact, value, p.id, said, start, end, sure, tier=0)
+            # Messages that fit it as well (thousands of articles quote many variants of
+            # one message): none is taken, the person is asked which.
+            rivals = [
+                o
+                for o in recognised[n + 1 :]
+                if o.rank == r.rank and facts & {f for f, _ in self.patterns[o.key].sets}
+            ]
+            tied = [r, *rivals][:MOST_TIED]
+            for t in tied:
+                start, end = words.items[t.first].start, words.items[t.last].end
+                said = words.quote(t.first, t.last)
+                sure = t.score >= language.accept and len(tied) == 1
+                for fact, value in self.patterns[t.key].sets:
+                    yield Reading(fact, value, t.key, said, start, end, sure, tier=0)
 
     def _read_regexes(self, text: str, read: Read) -> Iterable[Reading]:
         for p in self._regexes:
@@ -312,8 +320,8 @@ class Reader:
         for fact, readings in by_fact.items():
             sure = [r for r in readings if r.sure]
             if not sure:
-                # Only a resemblance: ask about the closest one (the best comes first).
-                read.doubts.append(readings[0])
+                # Only a resemblance (ask about it), or several that fit as well (ask which).
+                read.doubts.extend(readings)
                 continue
             best_tier = min(r.tier for r in sure)
             kept = [r for r in sure if r.tier == best_tier]

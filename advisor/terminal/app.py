@@ -49,6 +49,7 @@ STYLE = Style.from_dict(
         "title": "bold",
         "explanation": "ansiblue",
         "facts": "ansiblue",
+        "workaround": "ansicyan",
         "more_info": "italic",
         "tip": "ansibrightblack",
         "bottom-toolbar": "noreverse bg:ansiblue ansiwhite",

@@ -23,6 +23,7 @@
     cause: "Cause:",
     note: "Note:",
     warning: "Warning:",
+    workaround: "Workaround:",
     more_info: "More information:",
   };
   // Answers after which the stored conversation is of no use: start a new one.
