@@ -7,7 +7,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -22,9 +22,10 @@ from advisor.terminal.app import Terminal
 from advisor.transcripts import replay
 from advisor.transcripts.format import Recorder
 from advisor.version import __version__
+from advisor.web import options as serve_options
+from advisor.web import report as report_command
 from advisor.web.client import HttpConversation, RemoteError
 from advisor.web.server import serve
-from advisor.web.settings import Settings
 from advisor.web.stores import StoreError
 
 
@@ -72,74 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(--coverage is local only: it reads the engine's conclusions)",
     )
 
-    p = commands.add_parser("serve", help="serve the JSON API, the web widget and a demo page")
-    _rules_option(p)
-    defaults = Settings()
-    p.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
-    )
-    p.add_argument(
-        "--port", type=int, default=8000, help="port (default: %(default)s; 0 picks a free one)"
-    )
-    p.add_argument(
-        "--workers", type=_at_least(1), default=1, help="worker processes (default: %(default)s)"
-    )
-    p.add_argument(
-        "--store",
-        default=defaults.store,
-        help="sqlite:PATH (one machine) or redis://HOST:PORT/DB (several); default: %(default)s",
-    )
-    p.add_argument(
-        "--idle-timeout",
-        type=float,
-        default=defaults.idle_timeout,
-        metavar="SECONDS",
-        help="remove a conversation idle this long (default: %(default)s)",
-    )
-    p.add_argument(
-        "--rate-limit",
-        type=_at_least(0),
-        default=defaults.rate_limit,
-        metavar="N",
-        help="requests per minute and client address; 0 for none (default: %(default)s)",
-    )
-    p.add_argument(
-        "--cors-origin",
-        action="append",
-        default=[],
-        metavar="ORIGIN",
-        help="a page origin allowed to call the API, e.g. https://support.example.com "
-        "(repeat for more; * for any; default: none)",
-    )
-    p.add_argument(
-        "--max-body",
-        type=_at_least(1),
-        default=defaults.max_body,
-        metavar="BYTES",
-        help="largest request body (default: %(default)s)",
-    )
-    p.add_argument(
-        "--engines",
-        type=_at_least(1),
-        default=defaults.engines,
-        metavar="N",
-        help="conversations at once that keep an engine of their own in a worker, about 1 MB "
-        "each (default: %(default)s)",
-    )
-    p.add_argument(
-        "--threads",
-        type=_at_least(0),
-        default=defaults.threads,
-        metavar="N",
-        help="threads a worker runs turns on; 0 runs them on its event loop, one at a time "
-        "(default: %(default)s)",
-    )
-    p.add_argument(
-        "--forwarded-allow-ips",
-        metavar="IPS",
-        help="proxies trusted for X-Forwarded-For (uvicorn's; default: 127.0.0.1)",
-    )
-    p.add_argument("--log-level", default="info", help="uvicorn's log level (default: info)")
+    serve_options.add_parser(commands)
 
     p = commands.add_parser("check", help="check a knowledge base without a conversation")
     p.add_argument("rules", nargs="?", metavar="DIR", help="rule files (default: bundled)")
@@ -173,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--into", required=True, metavar="DIR", help="the folder of rule files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    report_command.add_parser(commands)
+
     args = parser.parse_args(argv)
     if args.command == "replay" and args.url and args.coverage:
         parser.error("--coverage is local only: it cannot be measured with --url")
@@ -187,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "import":
             return _import(args)
+        if args.command == "report":
+            return report_command.run(args)
         kb = _load(args.rules)
         if kb is None:
             return 2
@@ -245,39 +183,14 @@ def _replay(kb: KnowledgeBase, args: argparse.Namespace) -> int:
             return 2
 
 
-def _at_least(low: int) -> Callable[[str], int]:
-    def number(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"{value} is less than {low}")
-        return value
-
-    return number
-
-
 def _serve(args: argparse.Namespace) -> int:
-    settings = Settings(
-        store=args.store,
-        rules=args.rules,
-        idle_timeout=args.idle_timeout,
-        max_body=args.max_body,
-        rate_limit=args.rate_limit,
-        cors_origins=tuple(args.cors_origin),
-        engines=args.engines,
-        threads=args.threads,
-    )
     try:
-        return serve(
-            settings,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            forwarded_allow_ips=args.forwarded_allow_ips,
-            log_level=args.log_level,
-        )
+        options = serve_options.from_args(args)
+    except serve_options.OptionError as exc:
+        print(f"advisor serve: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return serve(options)
     except KnowledgeBaseError as exc:
         _problems(exc)
     except (StoreError, OSError) as exc:

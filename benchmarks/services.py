@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -16,16 +17,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_redis(
+    folder: Path, *options: str, command: Sequence[str] = ("redis-server",)
+) -> tuple[subprocess.Popen[bytes], str]:
     """A redis-server that keeps nothing on disk, and its URL; RuntimeError when
-    redis-server is not installed or does not answer PING."""
-    executable = shutil.which("redis-server")
+    redis-server is not installed or does not answer PING. `options` are added to its
+    command line; `command` runs another program of Redis's, such as
+    `("redis-sentinel", "sentinel.conf")` (a Sentinel's config file comes first)."""
+    executable = shutil.which(command[0])
     if executable is None:
-        raise RuntimeError("redis-server is not installed")
+        raise RuntimeError(f"{command[0]} is not installed")
     port = free_port()
     process = subprocess.Popen(
         [
             executable,
+            *command[1:],
             "--port",
             str(port),
             "--bind",
@@ -34,6 +40,7 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
             "",
             "--appendonly",
             "no",
+            *options,
         ],
         cwd=folder,
         stdout=subprocess.DEVNULL,
@@ -49,4 +56,4 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.05)
     process.kill()
     process.wait()
-    raise RuntimeError("redis-server did not start")
+    raise RuntimeError(f"{command[0]} did not start")

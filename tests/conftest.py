@@ -17,6 +17,7 @@ from advisor.inference.facts import Known
 from benchmarks.services import start_redis
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser
     from servers import Server
 
 # The two messages exactly as the article prints them (wrapped and indented).
@@ -47,6 +48,33 @@ OFFERED_MESSAGES = [
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     return advisor.load()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Playwright's own browser download does not work here; Debian's chromium does, and without
+# the background-networking flags it keeps trying to reach Google's hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, driven by Playwright, for the tests of pages of one module (its
+    event loop must not outlive them: other tests run their own)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; CI does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 def said(kb: KnowledgeBase, text: str) -> list[Known]:
@@ -104,8 +132,8 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
 
     servers: list[Server] = []
 
-    def start(*args: str, folder: Path | None = None) -> Server:
-        server = Server(list(args), folder or tmp_path)
+    def start(*args: str, folder: Path | None = None, env: dict[str, str] | None = None) -> Server:
+        server = Server(list(args), folder or tmp_path, env)
         servers.append(server)
         return server
 

@@ -35,19 +35,21 @@ def _env() -> dict[str, str]:
 
 
 class Server:
-    """`advisor serve --port 0 ARGS`, waited for until /healthz answers."""
+    """`advisor serve --port 0 ARGS`, waited for until /healthz answers; with `env`, the
+    server is configured by those variables alone (no default options)."""
 
-    def __init__(self, args: list[str], folder: Path) -> None:
+    def __init__(self, args: list[str], folder: Path, env: dict[str, str] | None = None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.log = folder / f"server-{id(self)}.log"
+        options = ["--port", "0", "--log-level", "warning"] if env is None else []
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                [*advisor_command(), "serve", "--port", "0", "--log-level", "warning", *args],
+                [*advisor_command(), "serve", *options, *args],
                 stdout=subprocess.PIPE,
                 stderr=log,
                 text=True,
                 cwd=folder,
-                env=_env(),
+                env={**_env(), **(env or {})},
             )
         try:
             self.url = self._announced()

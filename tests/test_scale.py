@@ -208,3 +208,30 @@ def test_a_broken_file_is_reported_even_with_a_cache(tmp_path: Path) -> None:
     (folder / "0x80040000-1.yaml").write_text("format: 1\narticle: [\n")
     with pytest.raises(advisor.KnowledgeBaseError, match="not valid YAML"):
         loader.load_knowledge(folder)
+
+
+def test_one_situation_is_inferred_once_for_everyone_in_it(
+    kb: advisor.KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two people paste the same message around their own words: the second is not
+    inferred again, yet keeps their own words, and its explanations are the first's."""
+    from conftest import FIRST_MESSAGE
+
+    fresh = advisor.KnowledgeBase(kb.knowledge)
+    inferred: list[int] = []
+    real = fresh._infer
+    monkeypatch.setattr(fresh, "_infer", lambda answers: inferred.append(1) or real(answers))
+    sessions = []
+    for person in ("Pat", "Sam"):
+        session = fresh.new_session()
+        session.start()
+        session.send(f"{FIRST_MESSAGE}\nthis is {person}'s computer")
+        session.send("lan")
+        sessions.append(session)
+    pat, sam = sessions
+    assert len(inferred) == 3  # Pat's start, paste and answer; Sam's are all remembered
+    assert sam.inference.known["error_text"].value.endswith("Sam's computer")
+    assert "Sam's computer" in str(sam.handoff()["error"])
+    assert sam.why().to_dict() == pat.why().to_dict()
+    assert sam.how().to_dict() == pat.how().to_dict()
+    assert sam.question == pat.question

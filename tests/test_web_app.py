@@ -203,17 +203,25 @@ def test_the_readme_documents_every_error_code() -> None:
 
 
 @pytest.mark.parametrize(
-    ("option", "said"),
+    ("option", "env", "said"),
     [
-        (["--threads", "-1"], "argument --threads: -1 is less than 0"),
-        (["--workers", "0"], "argument --workers: 0 is less than 1"),
-        (["--engines", "many"], "argument --engines: not a whole number: 'many'"),
+        (["--threads", "-1"], {}, "--threads: Input should be greater than or equal to 0"),
+        (["--workers", "0"], {}, "--workers: Input should be greater than or equal to 1"),
+        (["--engines", "many"], {}, "--engines: Input should be a valid integer"),
+        (["--port", "99999"], {}, "--port: Input should be less than or equal to 65535"),
+        ([], {"ADVISOR_PORT": "-5"}, "ADVISOR_PORT: Input should be greater than or equal to 0"),
+        ([], {"ADVISOR_LOG_FORMAT": "xml"}, "ADVISOR_LOG_FORMAT: Input should be 'text' or"),
     ],
 )
-def test_serve_refuses_counts_out_of_range(
-    option: list[str], said: str, capsys: pytest.CaptureFixture[str]
+def test_serve_refuses_values_out_of_range(
+    option: list[str],
+    env: dict[str, str],
+    said: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["serve", *option])
-    assert exited.value.code == 2
-    assert said in capsys.readouterr().err
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["serve", *option]) == 2
+    err = capsys.readouterr().err
+    assert said in err and len(err.strip().splitlines()) == 1

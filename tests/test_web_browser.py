@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 from conftest import FIRST_MESSAGE
 from servers import Server
@@ -15,31 +16,8 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Playwright's own browser download does not work here; Debian's chromium does, and without
-# the background-networking flags it keeps trying to reach Google's hosts.
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WARNING = "Warning: Windows 98 will prompt you with a warning about changing the TCP/IP configuration: click OK."
 ATTACK = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; CI does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def test_the_demo_page_in_a_browser(serve: Any, browser: Browser, tmp_path: Path) -> None:
@@ -96,6 +74,19 @@ def test_the_demo_page_in_a_browser(serve: Any, browser: Browser, tmp_path: Path
         ["Through a local area network (LAN), for example at an office", "Windows 98", "No"]
     )
 
+    # Did it help? No: a person is offered, and the conversation goes to them.
+    after = page.locator(".advisor-after").last
+    expect(after).to_contain_text("Did this solve the problem?")
+    after.get_by_role("button", name="No", exact=True).click()
+    page.get_by_role("button", name="Talk to a person").click()
+    contact = page.get_by_label("How can a person reach you? (optional)")
+    expect(contact).to_be_focused()
+    contact.fill("pat@example.com")
+    page.get_by_role("button", name="Send to a person").click()
+    expect(log).to_contain_text("A support agent has this conversation")
+    metrics = httpx.get(f"{server.url}/metrics").text
+    assert re.search(r"^advisor_handoffs_total 1\.0$", metrics, re.MULTILINE), metrics
+
     # What a person types is shown as text, and never runs.
     page.get_by_role("button", name="Start a new conversation").click()
     answer = page.get_by_label("Your answer")
@@ -107,6 +98,7 @@ def test_the_demo_page_in_a_browser(serve: Any, browser: Browser, tmp_path: Path
     answer.fill(ATTACK)  # said again after the help: nothing fits, and it is quoted back
     answer.press("Enter")
     expect(page.locator(".advisor-msg").last).to_contain_text(ATTACK)
+    expect(page.get_by_role("button", name="Talk to a person")).to_be_visible()
     page.wait_for_timeout(300)
     assert page.locator(".advisor-widget img").count() == 0
     assert dialogs == [] and errors == []

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ MOST_OFFERED = 12
 # The rules a partition's engines hold together, at most (unless one engine holds more).
 ENGINE_RULES = 2_000
 RULES_KEPT = 25_000
+# Inferences remembered, a few KB each: the situations people are in most often.
+REMEMBERED = 4_096
 
 
 class KnowledgeBase:
@@ -59,6 +62,8 @@ class KnowledgeBase:
         self._lock = threading.Lock()
         self._understander: Understander | None = None
         self._offer_cache: dict[str, list[tuple[Choice, Known]]] = {}
+        self._memo: OrderedDict[tuple[tuple[Any, ...], ...], Inference] = OrderedDict()
+        self._memo_lock = threading.Lock()
 
     @property
     def understander(self) -> Understander:
@@ -115,9 +120,36 @@ class KnowledgeBase:
             self._pools.move_to_end(articles)
             return pool
 
-    def infer(self, answers: list[Known]) -> Inference:
+    def infer(self, answers: Iterable[Known]) -> Inference:
         """What the answers lead to: in the router until they choose a partition, then in
-        that partition (or in the union of those they choose)."""
+        that partition (or in the union of those they choose).
+
+        The inference is a function of the answers alone (provenance included), and many
+        conversations give the same ones (every one starts with none; many paste the same
+        message): those are not inferred again while they are among the `REMEMBERED` used
+        last. What a person typed in their own words counts only where a rule reads it: two
+        pastes of one message that differ around it are one situation."""
+        answers = list(answers)
+        read = self.knowledge.known_values
+        own = {k.fact: k for k in answers if k.fact not in read}  # no rule reads these
+        key = tuple(
+            (k.fact, k.source, None) if k.fact in own else (k.fact, k.source, k.value, k.derivation)
+            for k in answers
+        )
+        with self._memo_lock:
+            remembered = self._memo.get(key)
+            if remembered is not None:
+                self._memo.move_to_end(key)
+        if remembered is not None:
+            return dataclasses.replace(remembered, known={**remembered.known, **own})
+        inference = self._infer(answers)
+        with self._memo_lock:
+            self._memo[key] = inference
+            if len(self._memo) > REMEMBERED:
+                self._memo.popitem(last=False)
+        return inference
+
+    def _infer(self, answers: list[Known]) -> Inference:
         if self.split is None:
             return self.pool.infer(answers)
         if self._answered:  # the answers themselves choose the partition

@@ -142,7 +142,6 @@ class EnginePool:
         self.keep = keep
         self.rule_count = len(rules)
         self.built = 0
-        self._start: Inference | None = None  # every conversation starts the same way
 
     def build(self) -> Engine:
         self.built += 1
@@ -177,10 +176,5 @@ class EnginePool:
 
     def infer(self, answers: Iterable[Known]) -> Inference:
         answers = tuple(answers)
-        if not answers and self._start is not None:
-            return self._start
         with self.engine(answers) as engine:
-            inference = engine.infer(answers)
-        if not answers:
-            self._start = inference
-        return inference
+            return engine.infer(answers)

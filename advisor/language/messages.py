@@ -108,6 +108,10 @@ class Messages(Generic[K]):
                 for w in wording.words:
                     if self._is_common(w):
                         self._generic.setdefault(w, []).append(number)
+        self._short = [
+            self.floor * wording.total - common
+            for wording, common in zip(self._wordings, self._common_weight, strict=True)
+        ]
         # Another form of a message's word: "terminating" for "terminated".
         self._stems: dict[str, set[str]] = {}
         for w in self._index:
@@ -163,20 +167,22 @@ class Messages(Generic[K]):
         the postings of words that are not common are walked; the few wordings that
         common words alone could cover are found by their own index."""
         present: dict[int, float] = {}
+        get = present.get
         common = [w for w in known if self._is_common(w)]
         for w in known:
             if w in common:
                 for number in self._generic.get(w, ()):
-                    present.setdefault(number, 0.0)
+                    present[number] = get(number, 0.0)
             else:
                 weight = self.weight[w]
                 for number in self._index[w]:
-                    present[number] = present.get(number, 0.0) + weight
+                    present[number] = get(number, 0.0) + weight
         chosen = []
+        short = self._short  # what each wording needs besides its common words
         for number, weight in present.items():
-            wording = self._wordings[number]
-            if weight + self._common_weight[number] < self.floor * wording.total:
+            if weight < short[number]:
                 continue  # even with every common word it has, too little
+            wording = self._wordings[number]
             weight += sum(wording.weights.get(w, 0.0) for w in common)
             if weight >= self.floor * wording.total:
                 chosen.append(number)

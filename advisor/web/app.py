@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -29,17 +30,22 @@ from advisor.inference.runtime import configure_gc
 from advisor.version import __version__
 from advisor.web.conversations import Conversations, Said
 from advisor.web.errors import ApiError
+from advisor.web.logs import RequestIds
+from advisor.web.metrics import CONTENT_TYPE as METRICS_TYPE
+from advisor.web.metrics import exposition, metrics
 from advisor.web.middleware import CatchAll, Cors, RateLimit
 from advisor.web.openapi import document as openapi_document
 from advisor.web.responses import DEMO_CSP, StaticFile, error_response, json_response
 from advisor.web.settings import Settings
-from advisor.web.stores import open_store
+from advisor.web.stores import StoreError, open_store
+from advisor.web.webhook import Courier
 
 # The widget's files are loaded by pages of other origins (the portals).
 _EMBEDDABLE = {"Cross-Origin-Resource-Policy": "cross-origin"}
 _DEMO = {"Content-Security-Policy": DEMO_CSP, "X-Frame-Options": "DENY"}
 _MESSAGE_FIELDS = {"text", "choice", "client_message_id"}
 _MAX_CLIENT_MESSAGE_ID = 200
+log = logging.getLogger("advisor.web")
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -58,6 +64,7 @@ class Api:
         self.conversations = conversations
         self.settings = settings
         self._limiter: anyio.CapacityLimiter | None = None
+        self.courier: Courier | None = None  # delivers hand-offs, once the app runs
 
     async def work(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking work (a turn: the engine, the store) on the event loop, one turn at
@@ -88,6 +95,10 @@ class Api:
         self.conversations.check(conversation_id, token)
         said = self._said(await self._body(request, required=True))
         reply, replayed = await self.work(self.conversations.send, conversation_id, token, said)
+        if self.settings.log_user_text:
+            log.info("said %r", said.text if said.choice is None else f"#{said.choice}")
+        else:
+            log.info("answered a message (%d characters)", len(said.text or said.choice or ""))
         return json_response(reply, headers={"Idempotent-Replayed": "true"} if replayed else None)
 
     async def show(self, request: Request) -> Response:
@@ -110,9 +121,49 @@ class Api:
 
         return explain
 
+    async def feedback(self, request: Request) -> Response:
+        conversation_id, token = request.path_params["conversation_id"], _bearer(request)
+        self.conversations.check(conversation_id, token)
+        body = _fields(await self._body(request, required=True), {"solved", "comment"})
+        solved = body.get("solved")
+        if not isinstance(solved, bool):
+            raise ApiError("invalid_request", "`solved` is true or false.")
+        comment = _string(body, "comment")
+        saved = await self.work(
+            self.conversations.feedback, conversation_id, token, solved, comment
+        )
+        return json_response(saved, 201)
+
+    async def handoff(self, request: Request) -> Response:
+        conversation_id, token = request.path_params["conversation_id"], _bearer(request)
+        self.conversations.check(conversation_id, token)
+        body = _fields(await self._body(request, required=False) or {}, {"contact", "comment"})
+        contact, comment = _string(body, "contact"), _string(body, "comment")
+        summary = await self.work(
+            self.conversations.handoff, conversation_id, token, contact, comment
+        )
+        if self.courier is not None:
+            self.courier.wake.set()
+        return json_response(summary, 202)
+
     async def health(self, request: Request) -> Response:
         await self.work(self.conversations.store.ping)
         return json_response({"status": "ok", "version": __version__})
+
+    async def live(self, request: Request) -> Response:
+        return json_response({"status": "ok"})
+
+    async def ready(self, request: Request) -> Response:
+        """Whether this worker can serve a turn: its store reads and writes."""
+        try:
+            await anyio.to_thread.run_sync(self.conversations.store.probe)
+        except StoreError as exc:
+            metrics().store_errors.inc()
+            return json_response({"status": "unavailable", "reason": str(exc)}, 503)
+        return json_response({"status": "ok"})
+
+    async def metrics(self, request: Request) -> Response:
+        return Response(exposition(), media_type=METRICS_TYPE)
 
     # -- the request body ----------------------------------------------------------------
 
@@ -140,9 +191,7 @@ class Api:
     def _said(self, body: Any) -> Said:
         if not isinstance(body, dict):
             raise ApiError("invalid_request", 'Send an object: {"text": ...} or {"choice": ...}.')
-        unknown = sorted(set(body) - _MESSAGE_FIELDS)
-        if unknown:
-            raise ApiError("invalid_request", f"Unknown fields: {', '.join(unknown)}.")
+        _fields(body, _MESSAGE_FIELDS)
         if (body.get("text") is None) == (body.get("choice") is None):
             raise ApiError("invalid_request", "Send exactly one of `text` and `choice`.")
         text, choice, message_id = (
@@ -156,6 +205,16 @@ class Api:
                 f"`client_message_id` has 1 to {_MAX_CLIENT_MESSAGE_ID} characters.",
             )
         return Said(text, choice, message_id)
+
+
+def _fields(body: Any, allowed: set[str]) -> dict[str, Any]:
+    """The body as an object of `allowed` fields only."""
+    if not isinstance(body, dict):
+        raise ApiError("invalid_request", "Send a JSON object.")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise ApiError("invalid_request", f"Unknown fields: {', '.join(unknown)}.")
+    return body
 
 
 def _string(body: dict[str, Any], field: str) -> str | None:
@@ -198,7 +257,12 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
         configure_gc()  # this process is a worker: see advisor.inference.runtime
         # Compile the rules and build a first engine before the first person waits for it.
         await api.work(kb.infer, [])
-        yield
+        async with anyio.create_task_group() as tasks:
+            if settings.handoff_url:
+                api.courier = Courier(store, settings.handoff_url, settings.handoff_secret)
+                tasks.start_soon(api.courier.run)
+            yield
+            tasks.cancel_scope.cancel()
         store.close()
 
     document = openapi_document()
@@ -214,6 +278,8 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
         Route(f"{one}/why", api.explanation(lambda _, s: s.why()), methods=["GET"]),
         Route(f"{one}/how", api.explanation(_how), methods=["GET"]),
         Route(f"{one}/facts", api.explanation(lambda _, s: s.facts()), methods=["GET"]),
+        Route(f"{one}/feedback", api.feedback, methods=["POST"]),
+        Route(f"{one}/handoff", api.handoff, methods=["POST"]),
     ]
     limit = Middleware(
         RateLimit, store=store, limit=settings.rate_limit, window=settings.rate_window
@@ -223,12 +289,19 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
         Route("/widget.js", StaticFile("widget.js", "text/javascript", _EMBEDDABLE).endpoint),
         Route("/widget.css", StaticFile("widget.css", "text/css", _EMBEDDABLE).endpoint),
         Route("/healthz", api.health, methods=["GET"]),
+        Route("/livez", api.live, methods=["GET"]),
+        Route("/readyz", api.ready, methods=["GET"]),
+        Route("/metrics", api.metrics, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Mount("/v1", routes=v1, middleware=[limit]),
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(Cors, origins=settings.cors_origins), Middleware(CatchAll)],
+        middleware=[
+            Middleware(RequestIds),
+            Middleware(Cors, origins=settings.cors_origins),
+            Middleware(CatchAll),
+        ],
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,
     )

@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from advisor.dialog.explain import Explanation
 from advisor.dialog.knowledgebase import KnowledgeBase
 from advisor.dialog.session import Session
 from advisor.errors import StateError
 from advisor.web.errors import ApiError
+from advisor.web.metrics import metrics
 from advisor.web.settings import Settings
 from advisor.web.stores import Conflict, Record, Store
+from advisor.web.summary import summarize
 
 # 128 bits for the id, 256 for the secret, from `secrets`. The token starts with its
 # conversation's id, so a token used on another conversation is told apart (403) from a
@@ -34,6 +37,7 @@ _TOKEN = re.compile(r"([A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}")
 
 OVER = "This conversation is over. Start a new conversation to ask again."
 _TRIES = 8  # turns of one conversation racing each other: all but one are done again
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class Conversations:
         opening = {"sent": None, "client_message_id": None, "reply": reply, "at": now}
         record = Record(conversation_id, _hash(token), session.to_state(), [opening], now, now)
         self.store.create(record)
+        self.store.summarize(summarize(record, session))
         return {"conversation_id": conversation_id, "token": token, "reply": reply}
 
     def send(
@@ -79,12 +84,86 @@ class Conversations:
     ) -> tuple[dict[str, Any], bool]:
         """The reply to `said`, and whether it is the reply to an earlier try of it."""
         self.check(conversation_id, token)
+        started = time.perf_counter()
+        reply, replayed = self._retrying(self._turn, conversation_id, token, said)
+        if not replayed:
+            measured = metrics()
+            measured.turns.inc()
+            measured.turn_seconds.observe(time.perf_counter() - started)
+            measured.count_reply(reply)
+        return reply, replayed
+
+    def feedback(
+        self, conversation_id: str, token: str | None, solved: bool, comment: str | None
+    ) -> dict[str, Any]:
+        """Whether the advice solved the problem, as the person says; kept with the
+        conversation, its summary and any later hand-off."""
+        self.check(conversation_id, token)
+        now = time.time()
+        entry = {"solved": solved, "comment": comment, "at": now}
+        self._retrying(self._add, conversation_id, token, "feedback", entry)
+        return {**entry, "at": _time(now)}
+
+    def handoff(
+        self,
+        conversation_id: str,
+        token: str | None,
+        contact: str | None,
+        comment: str | None,
+    ) -> dict[str, Any]:
+        """Ask for a person: the summary an agent needs, put in the outbox for the webhook
+        in the same write that records the request."""
+        self.check(conversation_id, token)
+        entry = {
+            "handoff_id": secrets.token_urlsafe(_ID_BYTES),
+            "contact": contact,
+            "comment": comment,
+            "at": time.time(),
+        }
+        summary = self._retrying(self._add, conversation_id, token, "handoffs", entry)[1]
+        metrics().handoffs.inc()
+        return summary
+
+    def _retrying(self, fn: Callable[..., T], *args: Any) -> T:
         for _ in range(_TRIES - 1):
             try:
-                return self._turn(conversation_id, token, said)
+                return fn(*args)
             except Conflict:  # another turn was saved first: this one goes on from it
                 continue
-        return self._turn(conversation_id, token, said)
+        return fn(*args)
+
+    def _add(
+        self, conversation_id: str, token: str | None, kind: str, entry: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Add feedback or a hand-off request to the record: the entry, and the hand-off
+        summary as it is now."""
+        with self.store.locked(conversation_id) as slot:
+            record = self._authorize(slot.record, token)
+            getattr(record, kind).append(entry)
+            session = self._restore(record)
+            slot.save(record)
+        self.store.summarize(summarize(record, session))
+        summary = self._handoff(record, session, entry if kind == "handoffs" else None)
+        if kind == "handoffs" and self.settings.handoff_url:
+            self.store.post(entry["handoff_id"], json.dumps(summary, ensure_ascii=False))
+        return entry, summary
+
+    def _handoff(
+        self, record: Record, session: Session, request: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The hand-off summary: the session's (the error, facts, articles, steps), with
+        who asked and how to reach them, and what the person said of the advice."""
+        data: dict[str, Any] = {"conversation_id": record.id}
+        if request is not None:
+            data |= {
+                "handoff_id": request["handoff_id"],
+                "requested": _time(request["at"]),
+                "contact": request["contact"],
+                "comment": request["comment"],
+            }
+        data |= session.handoff()
+        data["feedback"] = [{**f, "at": _time(f["at"])} for f in record.feedback]
+        return data
 
     def _turn(
         self, conversation_id: str, token: str | None, said: Said
@@ -120,7 +199,9 @@ class Conversations:
             )
             record.state, record.updated = session.to_state(), now
             slot.save(record)
-            return data, False
+        # After the turn is saved: a report may lag a turn, the conversation never does.
+        self.store.summarize(summarize(record, session))
+        return data, False
 
     def show(self, conversation_id: str, token: str | None) -> dict[str, Any]:
         """The whole conversation: every turn, where it stands, and the hand-off summary."""
@@ -134,7 +215,7 @@ class Conversations:
             "done": session.done,
             "question": session.reply([]).to_dict()["question"],
             "turns": [{**turn, "at": _time(turn["at"])} for turn in record.turns],
-            "handoff": session.handoff(),
+            "handoff": self._handoff(record, session),
         }
 
     def explain(

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from advisor.web.errors import ApiError
+from advisor.web.metrics import metrics
 from advisor.web.responses import error_response
 from advisor.web.stores import Busy, Conflict, Store, StoreError
 
@@ -52,6 +53,7 @@ def _as_api_error(exc: Exception, scope: Scope) -> ApiError:
     if isinstance(exc, Busy | Conflict):
         return ApiError("busy", "This conversation is busy with another request; retry.", _RETRY)
     if isinstance(exc, StoreError):
+        metrics().store_errors.inc()
         log.error("%s %s: %s", scope["method"], scope["path"], exc)
         return ApiError(
             "store_unavailable", "The conversation store is unavailable; retry.", _RETRY

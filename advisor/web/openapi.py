@@ -141,6 +141,51 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Explanation": _object({"title": _STRING, "reasons": {"type": "array", "items": _STRING}}),
     "Health": _object({"status": {"const": "ok"}, "version": _STRING}),
+    "Probe": _object(
+        {"status": {"type": "string", "enum": ["ok", "unavailable"]}}, {"reason": _STRING}
+    ),
+    "SendFeedback": {
+        **_object(
+            {"solved": {"type": "boolean"}},
+            {"comment": {"type": ["string", "null"], "description": "in the person's words"}},
+        ),
+        "additionalProperties": False,
+    },
+    "Feedback": _object({"solved": {"type": "boolean"}, "comment": _NULLABLE_STRING, "at": _TIME}),
+    "AskHandoff": {
+        **_object(
+            {},
+            {
+                "contact": {
+                    "type": ["string", "null"],
+                    "description": "how an agent reaches the person (e-mail, phone)",
+                },
+                "comment": {"type": ["string", "null"], "description": "what they add"},
+            },
+        ),
+        "additionalProperties": False,
+    },
+    "HandoffRequest": {
+        "allOf": [
+            _ref("Handoff"),
+            _object(
+                {
+                    "conversation_id": _STRING,
+                    "handoff_id": {
+                        "type": "string",
+                        "description": "the same in every delivery of one hand-off",
+                    },
+                    "requested": _TIME,
+                    "contact": _NULLABLE_STRING,
+                    "comment": _NULLABLE_STRING,
+                    "feedback": {"type": "array", "items": _ref("Feedback")},
+                }
+            ),
+        ],
+        "description": "The hand-off summary: what the 202 answers, and what is POSTed to "
+        "`--handoff-url` with the header `X-Advisor-Signature: sha256=<hex HMAC-SHA256 of the "
+        "body, keyed with --handoff-secret>`, at least once.",
+    },
 }
 
 
@@ -184,6 +229,35 @@ PATHS: dict[str, Schema] = {
         "get": {
             "summary": "Whether the service and its store answer",
             "responses": {"200": _json("Health", "ready"), **_errors(503)},
+        }
+    },
+    "/livez": {
+        "get": {
+            "summary": "Whether the process serves (for a liveness probe)",
+            "responses": {"200": _json("Probe", "alive")},
+        }
+    },
+    "/readyz": {
+        "get": {
+            "summary": "Whether this worker's store answers a read and a write (for a "
+            "readiness probe, or a load balancer's health check)",
+            "responses": {
+                "200": _json("Probe", "ready"),
+                "503": _json("Probe", "the store cannot be read or written"),
+            },
+        }
+    },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics of every worker: advisor_turns_total, "
+            "advisor_turn_seconds, advisor_outcomes_total{article,status}, "
+            "advisor_no_match_total, advisor_handoffs_total, advisor_store_errors_total",
+            "responses": {
+                "200": {
+                    "description": "the Prometheus text format",
+                    "content": {"text/plain": {"schema": _STRING}},
+                }
+            },
         }
     },
     "/openapi.json": {
@@ -230,6 +304,38 @@ PATHS: dict[str, Schema] = {
             },
             "responses": {
                 "200": _json("Reply", "the bot's reply (header Idempotent-Replayed on a retry)"),
+                **_errors(*sorted({*_BODY_ERRORS, *_READ_ERRORS})),
+            },
+        }
+    },
+    "/v1/conversations/{conversation_id}/feedback": {
+        "post": {
+            "summary": "Whether the advice solved the problem (the widget's and the terminal's "
+            "question after the steps)",
+            "security": _AUTH,
+            "parameters": [_CONVERSATION_ID],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("SendFeedback")}},
+            },
+            "responses": {
+                "201": _json("Feedback", "kept"),
+                **_errors(*sorted({*_BODY_ERRORS, *_READ_ERRORS})),
+            },
+        }
+    },
+    "/v1/conversations/{conversation_id}/handoff": {
+        "post": {
+            "summary": "Ask for a person: the summary for an agent, delivered to the "
+            "operator's webhook",
+            "security": _AUTH,
+            "parameters": [_CONVERSATION_ID],
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": _ref("AskHandoff")}},
+            },
+            "responses": {
+                "202": _json("HandoffRequest", "asked; delivered to the webhook in the background"),
                 **_errors(*sorted({*_BODY_ERRORS, *_READ_ERRORS})),
             },
         }

@@ -7,14 +7,19 @@ got, and so that several worker processes share one listening socket.
 from __future__ import annotations
 
 import functools
+import os
 import socket
 import sys
+import tempfile
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
 from advisor.web.app import create_app
-from advisor.web.settings import Settings
+from advisor.web.logs import log_config
+from advisor.web.metrics import MULTIPROCESS
+from advisor.web.options import ServeOptions
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -29,29 +34,28 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(
-    settings: Settings,
-    *,
-    host: str,
-    port: int,
-    workers: int,
-    forwarded_allow_ips: str | None,
-    log_level: str,
-) -> int:
+def serve(options: ServeOptions) -> int:
+    settings = options.settings()
+    if options.workers > 1 and not os.environ.get(MULTIPROCESS):
+        # Before any worker starts: each writes its metrics there, /metrics adds them up.
+        os.environ[MULTIPROCESS] = tempfile.mkdtemp(prefix="advisor-metrics-")
     # Built once here even with several workers: a wrong store or broken rules fail now,
     # with their message, rather than in every worker.
     app = create_app(settings)
-    sock = _bind(host, port)
+    sock = _bind(options.host, options.port)
     bound = sock.getsockname()[1]
+    host = options.host
     shown = f"[{host}]" if ":" in host else host
     print(f"advisor: serving on http://{shown}:{bound}/ (store {settings.store})", flush=True)
+    workers = options.workers
     config = uvicorn.Config(
         # Each worker process builds its own application (and engines, and store clients).
         functools.partial(create_app, settings) if workers > 1 else app,
         factory=workers > 1,
         workers=workers,
-        forwarded_allow_ips=forwarded_allow_ips,
-        log_level=log_level,
+        forwarded_allow_ips=options.forwarded_allow_ips,
+        log_level=options.log_level,
+        log_config=log_config(options.log_format, options.log_level) or LOGGING_CONFIG,
         server_header=False,
     )
     if workers > 1:

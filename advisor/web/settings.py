@@ -26,3 +26,6 @@ class Settings:
     threads: int = 0  # 0: turns run on the worker's event loop; N: on N threads
     engines: int = 128  # conversations at once that keep an engine of their own, per worker
     lock_wait: float = 10.0  # how long a turn waits for another turn of its conversation
+    handoff_url: str | None = None  # the operator's webhook for hand-offs
+    handoff_secret: str | None = None  # the key of their HMAC-SHA256 signature
+    log_user_text: bool = False  # whether logs may hold what people type

@@ -10,20 +10,24 @@ per client for the rate limit, so that every worker counts against the same budg
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
+import os
 import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import redis
 import redis.exceptions
+from redis.commands.core import Script
 
 from advisor.errors import AdvisorError
 
@@ -56,6 +60,8 @@ class Record:
     turns: list[dict[str, Any]]
     created: float
     updated: float
+    feedback: list[dict[str, Any]] = field(default_factory=list)  # {"solved", "comment", "at"}
+    handoffs: list[dict[str, Any]] = field(default_factory=list)  # {"contact", "comment", "at"}
 
     def dumps(self) -> str:
         data = {k: v for k, v in vars(self).items() if k != "id"}
@@ -102,7 +108,50 @@ class Store(ABC):
         """Raise StoreError when the store cannot be used."""
 
     @abstractmethod
+    def probe(self) -> None:
+        """Read and write something; raise StoreError when either fails (a full disk)."""
+
+    # -- what the report needs, kept as conversations go --------------------------------
+
+    @abstractmethod
+    def summarize(self, summary: dict[str, Any]) -> None:
+        """Keep a conversation's summary (`summary["id"]`, `summary["started"]`), replacing
+        the one it had; summaries outlive their conversations."""
+
+    @abstractmethod
+    def summaries(self, since: float = 0.0) -> Iterator[dict[str, Any]]:
+        """The summaries of the conversations started at `since` or later."""
+
+    # -- the outbox: what is delivered to the operator's webhook, at least once ----------
+
+    @abstractmethod
+    def post(self, item_id: str, body: str) -> None:
+        """Put a delivery in the outbox, due now."""
+
+    @abstractmethod
+    def due(self, lease: float, limit: int) -> list[Outgoing]:
+        """Take up to `limit` deliveries that are due, hiding them from every other worker
+        for `lease` seconds (after which one that was not settled is due again)."""
+
+    @abstractmethod
+    def delivered(self, item_id: str) -> None: ...
+
+    @abstractmethod
+    def retry(self, item_id: str, attempts: int, at: float) -> None:
+        """Try the delivery again at `at`, its `attempts`-th try so far having failed."""
+
+    @abstractmethod
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: str
+    body: str
+    attempts: int  # tries that failed so far
+
+
+SUMMARIES_KEPT = 400 * 24 * 3600.0  # seconds a conversation's summary is kept for reports
 
 
 def _wait(window: float, now: float) -> float:
@@ -122,6 +171,23 @@ CREATE TABLE IF NOT EXISTS hits (
     period INTEGER NOT NULL,
     count INTEGER NOT NULL,
     expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS summaries (
+    id TEXT PRIMARY KEY,
+    started REAL NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS summaries_started ON summaries (started);
+CREATE TABLE IF NOT EXISTS outbox (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    due REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (due);
+CREATE TABLE IF NOT EXISTS probes (
+    worker TEXT PRIMARY KEY,
+    at REAL NOT NULL
 );
 """
 
@@ -245,6 +311,60 @@ class SQLiteStore(Store):
         with self._errors():
             self._db().execute("SELECT 1").fetchone()
 
+    def probe(self) -> None:
+        with self._errors():
+            self._db().execute(
+                "INSERT OR REPLACE INTO probes (worker, at) VALUES (?, ?)",
+                (str(os.getpid()), time.time()),
+            )
+            self._db().execute("SELECT count(*) FROM probes").fetchone()
+
+    def summarize(self, summary: dict[str, Any]) -> None:
+        with self._errors():
+            self._db().execute(
+                "INSERT OR REPLACE INTO summaries (id, started, data) VALUES (?, ?, ?)",
+                (summary["id"], summary["started"], json.dumps(summary, ensure_ascii=False)),
+            )
+
+    def summaries(self, since: float = 0.0) -> Iterator[dict[str, Any]]:
+        with self._errors():
+            rows = self._db().execute(
+                "SELECT data FROM summaries WHERE started >= ? ORDER BY started", (since,)
+            )
+            for (data,) in rows:
+                yield json.loads(data)
+
+    def post(self, item_id: str, body: str) -> None:
+        with self._errors():
+            self._db().execute(
+                "INSERT OR IGNORE INTO outbox (id, body, attempts, due) VALUES (?, ?, 0, ?)",
+                (item_id, body, time.time()),
+            )
+
+    def due(self, lease: float, limit: int) -> list[Outgoing]:
+        now = time.time()
+        with self._errors():
+            # One statement: two workers never take the same delivery at once.
+            rows = self._db().execute(
+                """
+                UPDATE outbox SET due = ?
+                WHERE id IN (SELECT id FROM outbox WHERE due <= ? ORDER BY due LIMIT ?)
+                RETURNING id, body, attempts
+                """,
+                (now + lease, now, limit),
+            )
+            return [Outgoing(*row) for row in rows.fetchall()]
+
+    def delivered(self, item_id: str) -> None:
+        with self._errors():
+            self._db().execute("DELETE FROM outbox WHERE id = ?", (item_id,))
+
+    def retry(self, item_id: str, attempts: int, at: float) -> None:
+        with self._errors():
+            self._db().execute(
+                "UPDATE outbox SET attempts = ?, due = ? WHERE id = ?", (attempts, at, item_id)
+            )
+
     def close(self) -> None:
         with self._opened_lock:
             for db in self._opened:
@@ -267,13 +387,22 @@ class RedisStore(Store):
         super().__init__(idle_timeout=idle_timeout, lock_wait=lock_wait)
         self.url = url
         self.prefix = prefix
-        self.redis = redis.Redis.from_url(
-            url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5
+        self.redis = (
+            _sentinel_primary(url)
+            if url.startswith("redis+sentinel://")
+            else redis.Redis.from_url(
+                url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5
+            )
         )
         self.ping()
 
     def _key(self, kind: str, name: str) -> str:
         return f"{self.prefix}{kind}:{name}"
+
+    @functools.cached_property
+    def _take(self) -> Script:
+        # Atomic in Redis: the deliveries due are pushed back by the lease as they are read.
+        return self.redis.register_script(_TAKE)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -336,17 +465,153 @@ class RedisStore(Store):
         with self._errors():
             self.redis.ping()
 
+    def probe(self) -> None:
+        key = self._key("probe", str(os.getpid()))
+        with self._errors():
+            self.redis.set(key, time.time(), px=60_000)
+            self.redis.get(key)
+
+    # Summaries are kept by the day a conversation started, so a report since a date reads
+    # only the days after it.
+    def summarize(self, summary: dict[str, Any]) -> None:
+        day = _day(summary["started"])
+        key = self._key("summaries", day)
+        with self._errors():
+            pipe = self.redis.pipeline()
+            pipe.hset(key, summary["id"], json.dumps(summary, ensure_ascii=False))
+            pipe.expire(key, math.ceil(SUMMARIES_KEPT))
+            pipe.zadd(self._key("summary-days", "all"), {day: summary["started"]}, nx=True)
+            pipe.execute()
+
+    def summaries(self, since: float = 0.0) -> Iterator[dict[str, Any]]:
+        with self._errors():
+            days = cast(list[str], self.redis.zrange(self._key("summary-days", "all"), 0, -1))
+        for day in days:
+            if day < _day(since):
+                continue
+            with self._errors():
+                found = cast(
+                    dict[str, str], self.redis.hgetall(self._key("summaries", day))
+                ).values()
+            for summary in sorted((json.loads(s) for s in found), key=lambda s: s["started"]):
+                if summary["started"] >= since:
+                    yield summary
+
+    def post(self, item_id: str, body: str) -> None:
+        with self._errors():
+            pipe = self.redis.pipeline()
+            pipe.hsetnx(self._key("outbox", "bodies"), item_id, body)
+            pipe.zadd(self._key("outbox", "due"), {item_id: time.time()}, nx=True)
+            pipe.execute()
+
+    def due(self, lease: float, limit: int) -> list[Outgoing]:
+        now = time.time()
+        with self._errors():
+            taken = cast(
+                list[str],
+                self._take(keys=[self._key("outbox", "due")], args=[now, now + lease, limit]),
+            )
+            if not taken:
+                return []
+            bodies = self.redis.hmget(self._key("outbox", "bodies"), taken)
+            tries = self.redis.hmget(self._key("outbox", "attempts"), taken)
+        return [
+            Outgoing(item, str(body), int(attempts or 0))
+            for item, body, attempts in zip(taken, bodies, tries, strict=True)
+            if body is not None
+        ]
+
+    def delivered(self, item_id: str) -> None:
+        with self._errors():
+            pipe = self.redis.pipeline()
+            pipe.zrem(self._key("outbox", "due"), item_id)
+            pipe.hdel(self._key("outbox", "bodies"), item_id)
+            pipe.hdel(self._key("outbox", "attempts"), item_id)
+            pipe.execute()
+
+    def retry(self, item_id: str, attempts: int, at: float) -> None:
+        with self._errors():
+            pipe = self.redis.pipeline()
+            pipe.hset(self._key("outbox", "attempts"), item_id, attempts)
+            pipe.zadd(self._key("outbox", "due"), {item_id: at}, xx=True)
+            pipe.execute()
+
     def close(self) -> None:
         self.redis.close()
 
 
+_TAKE = """
+local taken = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+for _, item in ipairs(taken) do redis.call('ZADD', KEYS[1], ARGV[2], item) end
+return taken
+"""
+
+
+def _day(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d")
+
+
 def open_store(url: str, *, idle_timeout: float, lock_wait: float) -> Store:
-    """The store named by `url`: `sqlite:PATH`, or `redis://`, `rediss://`, `unix://` for Redis."""
+    """The store named by `url`: `sqlite:PATH`, or `redis://`, `rediss://`, `unix://` for Redis,
+    or `redis+sentinel://[[USER]:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]/SERVICE[/DB]` for
+    the Redis primary that the Sentinels at HOST:PORT (port 26379 by default) monitor as
+    SERVICE. That one follows a failover to the new primary. USER and PASSWORD are those of
+    the Redis servers; the Sentinels are asked without a password."""
     if url.startswith("sqlite:"):
         path = url.removeprefix("sqlite:").removeprefix("//")
         if not path:
             raise StoreError("sqlite: needs a file, as in sqlite:advisor.sqlite3")
         return SQLiteStore(path, idle_timeout=idle_timeout, lock_wait=lock_wait)
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if url.startswith(("redis://", "rediss://", "unix://", "redis+sentinel://")):
         return RedisStore(url, idle_timeout=idle_timeout, lock_wait=lock_wait)
-    raise StoreError(f"unknown store {url!r}: use sqlite:PATH or redis://HOST:PORT/DB")
+    raise StoreError(
+        f"unknown store {url!r}: use sqlite:PATH, redis://HOST:PORT/DB or "
+        "redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]"
+    )
+
+
+def _sentinel_primary(url: str) -> redis.Redis:
+    """A client of the primary that the Sentinels of a `redis+sentinel://` URL name. It asks
+    them again whenever it connects, so after a failover it reaches the new primary."""
+    from urllib.parse import unquote, urlsplit
+
+    def wrong(what: str) -> StoreError:
+        example = "redis+sentinel://sentinel1:26379,sentinel2:26379/mymaster/0"
+        return StoreError(f"redis+sentinel: {what}, as in {example}")
+
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        raise wrong("the URL takes no ?options or #fragment")
+    addresses = parts.netloc.rpartition("@")[2]
+    sentinels: list[tuple[str, int]] = []
+    for address in addresses.split(","):
+        try:
+            host = urlsplit(f"//{address}")
+            port = host.port or 26379
+        except ValueError as exc:  # urllib's message names the port that is wrong
+            raise wrong(f"the Sentinel {address!r}: {exc}") from exc
+        if not host.hostname:
+            raise wrong(f"a Sentinel HOST is missing in {addresses!r}")
+        sentinels.append((host.hostname, port))
+    service, _, db = parts.path.removeprefix("/").partition("/")
+    if not service:
+        raise wrong("the service name (the NAME of `sentinel monitor NAME ...`) is missing")
+    if db and not db.isdecimal():
+        raise wrong(f"the database {db!r} is not a number")
+    # redis-py leaves Sentinel untyped.
+    sentinel: Any = cast(Any, redis.Sentinel)(sentinels, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        sentinel.discover_master(service)
+    except redis.exceptions.ConnectionError as exc:  # redis-py's message repeats each client
+        raise StoreError(
+            f"redis+sentinel: the Sentinels at {addresses} cannot be reached or know no primary "
+            f"{service!r} that is up (is it the NAME of their `sentinel monitor NAME ...`?)"
+        ) from exc
+    client: redis.Redis = sentinel.master_for(
+        service,
+        decode_responses=True,
+        db=int(db or 0),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+    return client

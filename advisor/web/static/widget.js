@@ -236,10 +236,94 @@
     }
     enableChoices(false); // the earlier question is answered
     log.append(group);
+    if (reply.done) afterwards(group, reply.messages || []);
     current = { reply, choices };
     form.hidden = Boolean(reply.done);
     again.hidden = !reply.done;
     group.scrollIntoView({ block: "nearest" });
+  }
+
+  // -- after the advice: did it help, and a person when it did not ---------------------
+
+  function buttons(box, label, options) {
+    const group = el("div", "advisor-choices");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", label);
+    for (const [text, action] of options) {
+      const button = el("button", "", text);
+      button.type = "button";
+      button.addEventListener("click", () => {
+        for (const b of group.querySelectorAll("button")) b.disabled = true;
+        button.classList.add("advisor-chosen");
+        action();
+      });
+      group.append(button);
+    }
+    box.append(group);
+    return group;
+  }
+
+  function afterwards(group, messages) {
+    const types = messages.map((m) => m.type);
+    if (types.includes("step")) {
+      const box = el("div", "advisor-after");
+      box.append(el("p", "advisor-question", "Did this solve the problem?"));
+      buttons(box, "Did this solve the problem?", [
+        ["Yes", () => feedback(box, true)],
+        ["No", () => feedback(box, false)],
+      ]);
+      group.append(box);
+    } else if (types.includes("no_match") || types.includes("not_applicable")) {
+      offerPerson(group);
+    }
+  }
+
+  async function feedback(box, solved) {
+    try {
+      await call("POST", conversationPath("feedback"), { solved });
+      if (solved) box.append(el("p", "", "Good. Thank you for saying so."));
+      else offerPerson(box);
+    } catch (error) {
+      problem(error);
+    }
+  }
+
+  function offerPerson(box) {
+    const offer = el("div", "advisor-after");
+    buttons(offer, "Talk to a person", [["Talk to a person", () => askPerson(offer)]]);
+    box.append(offer);
+  }
+
+  function askPerson(box) {
+    const form = el("form", "advisor-contact");
+    const label = el("label", "", "How can a person reach you? (optional)");
+    const contact = el("input");
+    contact.type = "text";
+    contact.autocomplete = "email";
+    contact.id = "advisor-contact-" + Math.random().toString(36).slice(2);
+    label.htmlFor = contact.id;
+    const submit = el("button", "", "Send to a person");
+    submit.type = "submit";
+    form.append(label, contact, submit);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      submit.disabled = true;
+      try {
+        await call("POST", conversationPath("handoff"), { contact: contact.value || null });
+        form.replaceWith(
+          el("p", "", "A support agent has this conversation and will get back to you."),
+        );
+      } catch (error) {
+        submit.disabled = false;
+        problem(error);
+      }
+    });
+    box.append(form);
+    contact.focus();
+  }
+
+  function conversationPath(what) {
+    return "v1/conversations/" + encodeURIComponent(state.id) + "/" + what;
   }
 
   function enableChoices(enabled) {
