@@ -25,7 +25,7 @@ from advisor.version import __version__
 from advisor.web import options as serve_options
 from advisor.web import report as report_command
 from advisor.web.client import HttpConversation, RemoteError
-from advisor.web.server import serve
+from advisor.web.server import ListenError, serve
 from advisor.web.stores import StoreError
 
 
@@ -109,7 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     report_command.add_parser(commands)
 
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the subcommand, with its own usage
+        parser_of = commands.choices.get(getattr(args, "command", None) or "", parser)
+        parser_of.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "replay" and args.url and args.coverage:
         parser.error("--coverage is local only: it cannot be measured with --url")
     if args.command == "serve":
@@ -146,11 +149,22 @@ def _chat(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     if args.record:
         path = Path(args.record)
         title = args.title or path.stem.replace("-", " ").replace("_", " ")
-        record = Recorder(path.open("w", encoding="utf-8"), title)
+        try:
+            stream = path.open("w", encoding="utf-8")
+        except OSError as exc:
+            print(f"advisor chat: --record {path}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        record = Recorder(stream, title)
     session = kb.new_session()
     try:
         if sys.stdin.isatty() and sys.stdout.isatty() and not args.jsonl:
             return Terminal(session, steps=args.steps, record=record).run()
+        if args.steps is not None:
+            print(
+                f"advisor chat: --steps {args.steps} works at a terminal; here every step is "
+                "shown at once",
+                file=sys.stderr,
+            )
         return pipe.run(session, sys.stdin, sys.stdout, jsonl=args.jsonl, record=record)
     except KeyboardInterrupt:
         sys.stdout.write("\n" + pipe.GOODBYE + "\n")
@@ -161,9 +175,17 @@ def _chat(kb: KnowledgeBase, args: argparse.Namespace) -> int:
 
 
 def _replay(kb: KnowledgeBase, args: argparse.Namespace) -> int:
-    paths = replay.find(args.paths or ["transcripts"])
+    given = args.paths or ["transcripts"]
+    missing = [p for p in given if not Path(p).exists()]
+    if missing:
+        where = "" if args.paths else " (give transcript files or folders)"
+        print(
+            f"advisor replay: no such file or folder: {', '.join(missing)}{where}", file=sys.stderr
+        )
+        return 2
+    paths = replay.find(given)
     if not paths:
-        print("advisor: no transcripts found", file=sys.stderr)
+        print(f"advisor replay: no transcripts found in {', '.join(given)}", file=sys.stderr)
         return 2
     if args.url is None:
         return replay.run(
@@ -193,7 +215,7 @@ def _serve(args: argparse.Namespace) -> int:
         return serve(options)
     except KnowledgeBaseError as exc:
         _problems(exc)
-    except (StoreError, OSError) as exc:
+    except (StoreError, ListenError, OSError) as exc:
         print(f"advisor: {exc}", file=sys.stderr)
     return 2
 

@@ -351,6 +351,22 @@ def test_pytest_collects_each_transcript_as_a_test(tmp_path: Path) -> None:
     (folder / "bad.chat").write_text(BUNDLED[0].read_text().replace("Hello.", "Hi."))
     (folder / "broken.chat").write_text("no title\n> x\n")
     (tmp_path / "notes.chat").write_text("outside a transcripts folder: not collected\n")
+    # A project that has advisor installed collects nothing of it, and loads no engine,
+    # until it asks for transcripts.
+    (tmp_path / "conftest.py").write_text(
+        "import sys\n"
+        "def pytest_sessionfinish(session):\n"
+        "    print('experta loaded:', 'experta' in sys.modules)\n"
+    )
+    quiet = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-s", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert "no tests ran" in quiet.stdout and "experta loaded: False" in quiet.stdout, quiet.stdout
+    (tmp_path / "pytest.ini").write_text("[pytest]\nadvisor_transcripts = true\n")
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rf", str(tmp_path)],
         capture_output=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -225,3 +226,59 @@ def test_serve_refuses_values_out_of_range(
     assert main(["serve", *option]) == 2
     err = capsys.readouterr().err
     assert said in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_id_beyond_ascii_is_refused_not_a_crash(client: InProcess) -> None:
+    _, auth = start(client)
+    for suffix in ("", "/messages", "/feedback", "/handoff"):
+        response = client.request(
+            "GET" if not suffix else "POST", f"/v1/conversations/%C3%A9{suffix}", headers=auth
+        )
+        assert error(response) == (403, "forbidden"), suffix
+
+
+def test_a_new_conversation_takes_an_object_or_nothing(client: InProcess) -> None:
+    assert client.post("/v1/conversations").status_code == 201
+    assert client.post("/v1/conversations", json={}).status_code == 201
+    for body in (None, [], "x", 0):
+        response = client.post(
+            "/v1/conversations",
+            content=json.dumps(body),
+            headers={"Content-Type": "application/json"},
+        )
+        assert error(response) == (422, "invalid_request"), body
+
+
+def test_a_hand_off_takes_an_object_or_nothing(client: InProcess) -> None:
+    conversation_id, auth = start(client)
+    path = f"/v1/conversations/{conversation_id}/handoff"
+    null = client.post(path, content="null", headers={**auth, "Content-Type": "application/json"})
+    assert error(null) == (422, "invalid_request")
+    assert client.post(path, headers=auth).status_code == 202
+
+
+def test_a_page_of_another_origin_may_read_every_header_it_needs(
+    tmp_path: Path, kb: KnowledgeBase
+) -> None:
+    settings = Settings(store=f"sqlite:{tmp_path / 'cors.sqlite3'}", cors_origins=("*",))
+    for client in app_client(settings, kb):
+        response = client.post("/v1/conversations", headers={"Origin": "https://a.example"})
+        exposed = {h.strip() for h in response.headers["access-control-expose-headers"].split(",")}
+        assert {"Idempotent-Replayed", "Retry-After", "Location", "X-Request-ID"} <= exposed
+
+
+def test_any_redis_failure_is_store_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hung Redis times out with redis-py's TimeoutError, which is no ConnectionError."""
+    import redis.exceptions
+
+    from advisor.web.stores import RedisStore
+
+    store = RedisStore.__new__(RedisStore)
+    store.url = "redis://hung.example:6379/0"
+    for failure in (
+        redis.exceptions.TimeoutError("Timeout reading from socket"),
+        redis.exceptions.ResponseError("MISCONF no disk"),
+        redis.exceptions.ConnectionError("refused"),
+    ):
+        with pytest.raises(StoreError, match=r"Redis at redis://hung\.example"), store._errors():
+            raise failure

@@ -105,3 +105,33 @@ def test_the_demo_page_in_a_browser(serve: Any, browser: Browser, tmp_path: Path
     page.screenshot(path=str(tmp_path / "widget-typed-html.png"))
     print(f"screenshots in {tmp_path}")
     page.close()
+
+
+def test_a_failed_send_is_shown_once_and_the_person_s_lines_stand_apart(
+    serve: Any, browser: Browser
+) -> None:
+    from playwright.sync_api import Route, expect
+
+    server: Server = serve("--store", "sqlite:failed.sqlite3")
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    page.goto(f"{server.url}/")
+    page.get_by_role("button", name="Help with an e-mail error").click()
+    answer = page.get_by_label("Your answer")
+    expect(answer).to_be_focused()
+
+    def fail(route: Route) -> None:
+        route.fulfill(status=500, content_type="application/json", body='{"error": {}}')
+
+    page.route("**/messages", fail)
+    answer.fill("0x800CCC0F")
+    answer.press("Enter")
+    expect(page.locator(".advisor-error")).to_have_count(1)
+    expect(page.locator(".advisor-user")).to_have_count(0)  # not said: nothing arrived
+    expect(answer).to_have_value("0x800CCC0F")  # kept to send again
+    page.unroute("**/messages")
+    answer.press("Enter")
+    expect(page.locator(".advisor-user")).to_have_count(1)
+    user = page.locator(".advisor-user")
+    indent = user.evaluate("p => parseFloat(getComputedStyle(p).marginLeft)")
+    assert indent > 50, indent  # the person's lines are set off from the bot's
+    page.close()

@@ -179,7 +179,8 @@ def run(
         out.write(result.report() + "\n")
     total = len(paths)
     out.write(
-        f"{total} transcripts: {total - failed - malformed} passed, {failed} failed"
+        f"{total} transcript{'' if total == 1 else 's'}: "
+        f"{total - failed - malformed} passed, {failed} failed"
         + (f", {malformed} malformed" if malformed else "")
         + "\n"
     )

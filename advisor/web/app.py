@@ -37,7 +37,7 @@ from advisor.web.middleware import CatchAll, Cors, RateLimit
 from advisor.web.openapi import document as openapi_document
 from advisor.web.responses import DEMO_CSP, StaticFile, error_response, json_response
 from advisor.web.settings import Settings
-from advisor.web.stores import StoreError, open_store
+from advisor.web.stores import StoreError, WouldWait, open_store, without_waiting
 from advisor.web.webhook import Courier
 
 # The widget's files are loaded by pages of other origins (the portals).
@@ -77,14 +77,20 @@ class Api:
         against 273-309. The price is that a rare slow turn (an engine built, a long history
         replayed) holds up the worker's other requests; the other workers go on."""
         if self.settings.threads == 0:
-            return fn(*args)
+            try:
+                with without_waiting():
+                    return fn(*args)
+            except WouldWait:
+                # Another turn holds the conversation (on another worker, or a retry): this
+                # one waits for it in a thread, and the loop serves everyone else meanwhile.
+                return await anyio.to_thread.run_sync(functools.partial(fn, *args))
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.settings.threads)
         return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=self._limiter)
 
     async def create(self, request: Request) -> Response:
         body = await self._body(request, required=False)
-        if body not in (None, {}):
+        if body != {}:
             raise ApiError("invalid_request", "A new conversation takes no fields: send {}.")
         created = await self.work(self.conversations.create)
         location = request.url_for("conversation", conversation_id=created["conversation_id"])
@@ -137,7 +143,7 @@ class Api:
     async def handoff(self, request: Request) -> Response:
         conversation_id, token = request.path_params["conversation_id"], _bearer(request)
         self.conversations.check(conversation_id, token)
-        body = _fields(await self._body(request, required=False) or {}, {"contact", "comment"})
+        body = _fields(await self._body(request, required=False), {"contact", "comment"})
         contact, comment = _string(body, "contact"), _string(body, "comment")
         summary = await self.work(
             self.conversations.handoff, conversation_id, token, contact, comment
@@ -179,7 +185,7 @@ class Api:
             if len(raw) > limit:
                 raise too_large
         if not raw and not required:
-            return None
+            return {}  # no body: no fields (a JSON `null` is not an object)
         media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         if media_type != "application/json":
             raise ApiError("unsupported_media_type", "Send the body as application/json.")

@@ -238,7 +238,9 @@ class Conversations:
                 "Send the conversation's token as `Authorization: Bearer <token>`.",
                 {"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
-        if not hmac.compare_digest(match[1], conversation_id):
+        # Bytes: compare_digest refuses a str with characters beyond ASCII, and an id in
+        # the path can have any.
+        if not hmac.compare_digest(match[1].encode(), conversation_id.encode()):
             raise ApiError("forbidden", "This token belongs to another conversation.")
 
     def _authorize(self, record: Record | None, token: str | None) -> Record:

@@ -100,7 +100,9 @@ class Cors:
             if message["type"] == "http.response.start":
                 response_headers = MutableHeaders(scope=message)
                 response_headers.update(self._allow(origin))
-                response_headers["Access-Control-Expose-Headers"] = "Retry-After, Location"
+                response_headers["Access-Control-Expose-Headers"] = (
+                    "Retry-After, Location, Idempotent-Replayed, X-Request-ID"
+                )
                 response_headers.add_vary_header("Origin")
             await send(message)
 

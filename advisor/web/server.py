@@ -6,6 +6,7 @@ got, and so that several worker processes share one listening socket.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import socket
@@ -16,10 +17,15 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
+from advisor.errors import AdvisorError
 from advisor.web.app import create_app
 from advisor.web.logs import log_config
 from advisor.web.metrics import MULTIPROCESS
 from advisor.web.options import ServeOptions
+
+
+class ListenError(AdvisorError):
+    """The address and port to serve on cannot be had."""
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -29,7 +35,17 @@ def _bind(host: str, port: int) -> socket.socket:
     # Accepted connections inherit it: without it, a reply written in two pieces waits for
     # the client's delayed acknowledgement of the first (some 40 ms a request).
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            why = f"port {port} is in use (another with --port or ADVISOR_PORT; 0 picks a free one)"
+        elif isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+            why = f"{host!r} is not an address of this machine (--host or ADVISOR_HOST)"
+        else:
+            why = exc.strerror or str(exc)
+        raise ListenError(f"cannot listen on {host} port {port}: {why}") from exc
     sock.set_inheritable(True)
     return sock
 

@@ -21,6 +21,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -43,6 +44,25 @@ class StoreError(AdvisorError):
 
 class Busy(StoreError):
     """Another turn of the conversation held it for longer than a request waits."""
+
+
+class WouldWait(StoreError):
+    """The conversation is held by another turn, and this caller may not wait for it: it
+    runs on the event loop (see `without_waiting`), which would stop every request."""
+
+
+# Whether a store call may wait for another turn's lock; the event loop's calls may not.
+_may_wait: ContextVar[bool] = ContextVar("may_wait", default=True)
+
+
+@contextmanager
+def without_waiting() -> Iterator[None]:
+    """Store calls in this block raise WouldWait rather than wait for a held conversation."""
+    token = _may_wait.set(False)
+    try:
+        yield
+    finally:
+        _may_wait.reset(token)
 
 
 class Conflict(StoreError):
@@ -408,7 +428,9 @@ class RedisStore(Store):
     def _errors(self) -> Iterator[None]:
         try:
             yield
-        except redis.exceptions.ConnectionError as exc:  # TimeoutError is one too
+        except redis.exceptions.LockError:
+            raise
+        except redis.exceptions.RedisError as exc:  # a hung server times out: no ConnectionError
             raise StoreError(f"Redis at {self.url}: {exc}") from exc
 
     def _write(self, record: Record) -> None:
@@ -436,8 +458,11 @@ class RedisStore(Store):
             thread_local=False,
         )
         with self._errors():
-            if not lock.acquire():
-                raise Busy(f"conversation {conversation_id} is busy")
+            if not lock.acquire(blocking=False):
+                if not _may_wait.get():
+                    raise WouldWait(f"conversation {conversation_id} is held by another turn")
+                if not lock.acquire():
+                    raise Busy(f"conversation {conversation_id} is busy")
         try:
             slot = Slot(self.load(conversation_id))
             yield slot

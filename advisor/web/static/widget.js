@@ -336,6 +336,7 @@
     const p = el("p", "advisor-user");
     p.append(el("span", "advisor-visually-hidden", "You said: "), text);
     log.append(p);
+    return p;
   }
 
   function problem(error) {
@@ -423,7 +424,7 @@
     if (sending || !state.id) return;
     busy(true);
     enableChoices(false);
-    said(text);
+    const line = said(text);
     const body = { ...payload, client_message_id: messageId() };
     try {
       const path = "v1/conversations/" + encodeURIComponent(state.id) + "/messages";
@@ -438,6 +439,8 @@
           form.hidden = true;
           again.hidden = false;
         } else {
+          // Not sent: it is the person's to send again, and shown once when it is.
+          line.remove();
           enableChoices(true);
           if (payload.text !== undefined && !input.value) input.value = payload.text;
         }
