@@ -183,12 +183,26 @@ def test_change_what_was_read_from_the_paste(converse: Converse) -> None:
     assert session.inference.known["windows"].source == "chosen"
 
 
-@pytest.mark.parametrize("fact", ["symptom", "pigeon", "network_adapter", ""])
-def test_what_cannot_be_changed(converse: Converse, fact: str) -> None:
+@pytest.mark.parametrize(
+    ("fact", "said"),
+    [
+        ("symptom", "I cannot change “symptom”."),
+        ("pigeon", "I cannot change “pigeon”."),
+        ("network_adapter", "You have not told me whether this computer has a network adapter"),
+        ("", "Say what to change, as in /change connection."),
+    ],
+)
+def test_what_cannot_be_changed(converse: Converse, fact: str, said: str) -> None:
     session, _ = converse("0x800CCC0F", "msn", "lan")
     reply = session.change(fact)
     assert reply.messages[0].type == "invalid"
-    assert "You can change: error_text, mail_service or connection." in reply.messages[0].text
+    text = reply.messages[0].text
+    assert text.startswith(said), text
+    # What can be changed, in words, each with the command that does it.
+    assert text.endswith(
+        "You can change: the error you see (/change error_text), the e-mail service you send "
+        "through (/change mail_service) or how you connect to the Internet (/change connection)."
+    ), text
     assert reply.question.id == "windows"
 
 
@@ -303,5 +317,8 @@ def test_change_before_any_answer(converse: Converse) -> None:
     # Found by the fuzzer: there is nothing to change yet.
     session, _ = converse()
     reply = session.send("/change windows")
-    assert reply.messages[0].text == "I cannot change “windows”. You can change: nothing yet."
+    assert reply.messages[0].text == (
+        "You have not told me your version of Windows yet, so there is nothing to change: "
+        "I will ask when it matters. You can change: nothing yet."
+    )
     assert reply.question.id == "error_text"

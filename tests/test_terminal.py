@@ -207,6 +207,21 @@ def test_the_steps_one_at_a_time(kb: advisor.KnowledgeBase) -> None:
     assert "  2.3    not done  On the Configuration tab, click TCP/IP (you do not have" in out
 
 
+def test_steps_shown_all_at_once_are_shown_not_undone(kb: advisor.KnowledgeBase) -> None:
+    keys = ["0x800CCC0F", ENTER, "msn", ENTER, "isp", ENTER, "98", ENTER, "no", ENTER, "n", ENTER]
+    t, _ = drive(kb, *keys, steps="all")
+    out = shown(t)
+    assert "Summary for a support agent:" in out
+    assert "  1.1    shown     Start Outlook Express." in out
+    assert "not done" not in out
+    # A long step is cut at a word, never within one.
+    [line] = [s for s in out.splitlines() if s.startswith("  2.3 ")]
+    cut = line.split("shown", 1)[1].strip()
+    [whole] = [s.item.text for s in t.session.steps() if s.number == "2.3"]
+    assert cut.endswith("…") and whole.startswith(cut[:-1].rstrip())
+    assert whole[len(cut[:-1].rstrip())] == " ", (cut, whole)
+
+
 def test_the_walk_asks_when_not_told(kb: advisor.KnowledgeBase) -> None:
     t, _ = drive(
         kb,

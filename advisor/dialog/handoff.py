@@ -19,8 +19,9 @@ def handoff(
     steps: Sequence[Shown],
     done: Iterable[str] = (),
     skipped: Iterable[str] = (),
+    shown: Iterable[str] = (),
 ) -> dict[str, Any]:
-    done, skipped = list(done), list(skipped)
+    done, skipped, seen = list(done), list(skipped), set(shown)
     typed = [a.value for a in answers if a.source == "typed" and a.value != UNKNOWN]
     return {
         "error": typed[0] if typed else None,
@@ -56,6 +57,8 @@ def handoff(
                 if s.item.id in done
                 else "skipped"
                 if s.item.id in skipped
+                else "shown"  # given all at once: whether it was done is not known
+                if s.item.id in seen
                 else "not done",
             }
             for s in steps

@@ -6,6 +6,7 @@ alike; the terminal and the transcripts differ only in how a question is shown.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -60,17 +61,24 @@ def handoff_lines(data: Data) -> list[str]:
     """`Session.handoff()` as text a support agent can read at a glance."""
     lines = [HANDOFF]
     if data.get("error"):
-        lines.append(f"Error: {excerpt(str(data['error']), 200)}")
+        lines.append(f"Error: {_shorten(str(data['error']), 200)}")
     for a in data["articles"]:
         verdict = "applies" if a["status"] == "applies" else "does not apply"
         lines.append(f"Article {a['id']} “{a['title']}”: {verdict} (rule {a['rule']})")
     lines.append("Facts:")
     for f in data["facts"]:
         origin = f["source"] + (f", {f['rule']}" if f["rule"] else "")
-        lines.append(f"  - {f['describe']}: {excerpt(str(f['label']), 100)} ({origin})")
+        lines.append(f"  - {f['describe']}: {_shorten(str(f['label']), 100)} ({origin})")
     if data["steps"]:
         lines.append("Steps:")
         lines.extend(
-            f"  {s['number']:<6} {s['status']:<9} {excerpt(s['text'], 70)}" for s in data["steps"]
+            f"  {s['number']:<6} {s['status']:<9} {_shorten(s['text'], 70)}" for s in data["steps"]
         )
     return lines
+
+
+def _shorten(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word when it is longer than `limit` (within a word
+    only when its first word is that long)."""
+    short = textwrap.shorten(text, limit, placeholder="…")
+    return short if short.strip("…") else excerpt(text, limit)

@@ -487,8 +487,23 @@ class Session:
         """Ask an earlier question again (answering it at once when `answer` is given)."""
         spec = self.knowledge.facts.get(fact)
         if spec is None or spec.question is None or fact not in self._inference.known:
-            options = wording.options(self.changeable()) or wording.NOTHING_KNOWN
-            text = wording.CANNOT_CHANGE.format(fact=fact, options=options)
+            changeable = self.changeable()
+            options = (
+                wording.options(
+                    [
+                        wording.CHANGEABLE.format(describe=self.knowledge.facts[f].describe, fact=f)
+                        for f in changeable
+                    ]
+                )
+                or wording.NOTHING_KNOWN
+            )
+            if not fact.strip():
+                example = changeable[-1] if changeable else "windows"
+                text = wording.CHANGE_WHAT.format(example=example, options=options)
+            elif spec is not None and spec.question is not None:
+                text = wording.NOT_ANSWERED.format(what=spec.describe, options=options)
+            else:
+                text = wording.CANNOT_CHANGE.format(fact=fact, options=options)
             return self.reply([Message("invalid", text)])
         self._asking = fact
         self._ended = False
@@ -544,7 +559,8 @@ class Session:
             return explainer.how_item(item_id, ids[item_id])
         if target in self._inference.known:
             return Explanation(
-                wording.HOW_FACT.format(fact=target), tuple(explainer.how_fact(target))
+                wording.HOW_FACT.format(describe=self.knowledge.facts[target].describe),
+                tuple(explainer.how_fact(target)),
             )
         return Explanation(wording.HOW_UNKNOWN.format(target=target), ())
 
@@ -570,8 +586,11 @@ class Session:
             for shown in resolution.visible(self.knowledge.articles[name], self._inference.shown)
         ]
 
-    def handoff(self, done: Iterable[str] = (), skipped: Iterable[str] = ()) -> dict[str, Any]:
-        """What a support agent needs to take over: the error, facts, articles, steps."""
+    def handoff(
+        self, done: Iterable[str] = (), skipped: Iterable[str] = (), shown: Iterable[str] = ()
+    ) -> dict[str, Any]:
+        """What a support agent needs to take over: the error, facts, articles, steps (each
+        done, skipped, shown all at once, or not done: never reached)."""
         return handoff(
             self.knowledge,
             self._inference,
@@ -580,6 +599,7 @@ class Session:
             self.steps(),
             done,
             skipped,
+            shown,
         )
 
     def _explainer(self) -> Explainer:

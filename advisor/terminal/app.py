@@ -257,6 +257,8 @@ class Terminal:
             for stop in parts.stops[rest:] if rest is not None else []:
                 for m in stop.messages:
                     self._message(m)
+                    if m["type"] == "step":
+                        walk.shown.append(str(m["id"]))
             for m in parts.after:
                 self._message(m)
             self._solved(walk)
@@ -308,5 +310,5 @@ class Terminal:
         if said.startswith("y"):
             self._say("greeting", wording.GLAD)
             return
-        for line in handoff_lines(self.session.handoff(walk.done, walk.skipped)):
+        for line in handoff_lines(self.session.handoff(walk.done, walk.skipped, walk.shown)):
             self._say("facts", line)

@@ -78,6 +78,7 @@ class Guide:
     index: int = 0
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)  # given all at once, not walked through
 
     @property
     def current(self) -> Stop | None:

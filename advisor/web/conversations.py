@@ -161,7 +161,8 @@ class Conversations:
                 "contact": request["contact"],
                 "comment": request["comment"],
             }
-        data |= session.handoff()
+        # The widget shows every step at once.
+        data |= session.handoff(shown=[s.item.id for s in session.steps()])
         data["feedback"] = [{**f, "at": _time(f["at"])} for f in record.feedback]
         return data
 
