@@ -195,10 +195,20 @@ def _replay(kb: KnowledgeBase, args: argparse.Namespace) -> int:
             fix=args.update,
             knowledge_coverage=kb if args.coverage else None,
         )
+    said: set[str] = set()
+
+    def warn(message: str) -> None:  # once a run: every transcript would say it again
+        if message not in said:
+            said.add(message)
+            print(message, file=sys.stderr)
+
     with httpx.Client(timeout=30) as client:
         try:
             return replay.run(
-                paths, lambda: HttpConversation(client, args.url), sys.stdout, fix=args.update
+                paths,
+                lambda: HttpConversation(client, args.url, warn),
+                sys.stdout,
+                fix=args.update,
             )
         except (httpx.HTTPError, RemoteError) as exc:
             print(f"advisor: {args.url}: {exc}", file=sys.stderr)

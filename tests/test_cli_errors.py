@@ -82,3 +82,24 @@ def test_steps_in_pipe_mode_say_what_they_do(
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     main(["chat", "--steps", "guided"])
     assert "--steps guided works at a terminal; here every step is shown at once" in said(capsys)
+
+
+def test_a_replay_that_waits_for_a_rate_limit_says_why() -> None:
+    import httpx
+
+    from advisor.web.client import HttpConversation
+
+    answers = iter([httpx.Response(429, headers={"Retry-After": "0"}, json={})] * 2)
+
+    def server(request: httpx.Request) -> httpx.Response:
+        created = {"conversation_id": "c", "token": "t", "reply": {"messages": []}}
+        return next(answers, httpx.Response(201, json=created))
+
+    told: list[str] = []
+    with httpx.Client(transport=httpx.MockTransport(server)) as client:
+        HttpConversation(client, "http://advisor.test/", told.append).start()
+    assert len(told) == 2 and told[0] == (
+        "advisor replay: http://advisor.test limits requests (429 rate_limited): waiting 0 s "
+        "each time it says so. Start it with --rate-limit 0 (or ADVISOR_RATE_LIMIT=0) to "
+        "replay at full speed."
+    )

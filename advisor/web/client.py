@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -32,10 +33,20 @@ class RemoteError(AdvisorError):
         super().__init__(f"{response.request.url}: {self.status} {self.code} {self.message}")
 
 
+RATE_LIMITED = (
+    "advisor replay: {url} limits requests (429 rate_limited): waiting {wait:g} s each time "
+    "it says so. Start it with --rate-limit 0 (or ADVISOR_RATE_LIMIT=0) to replay at full "
+    "speed."
+)
+
+
 class HttpConversation:
-    def __init__(self, client: httpx.Client, url: str) -> None:
+    def __init__(
+        self, client: httpx.Client, url: str, warn: Callable[[str], None] | None = None
+    ) -> None:
         self.client = client
         self.url = url.rstrip("/")
+        self.warn = warn  # told why a replay waits
         self.conversation_id = ""
         self.token = ""
 
@@ -64,7 +75,10 @@ class HttpConversation:
             if response.status_code != 429:
                 break
             # The same client_message_id goes again, so a retry is never answered twice.
-            time.sleep(float(response.headers.get("Retry-After", "1")))
+            wait = float(response.headers.get("Retry-After", "1"))
+            if self.warn is not None:
+                self.warn(RATE_LIMITED.format(url=self.url, wait=wait))
+            time.sleep(wait)
         if not response.is_success:
             raise RemoteError(response)
         return response.json()
