@@ -358,23 +358,18 @@ def test_pytest_collects_each_transcript_as_a_test(tmp_path: Path) -> None:
         "def pytest_sessionfinish(session):\n"
         "    print('experta loaded:', 'experta' in sys.modules)\n"
     )
-    quiet = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-s", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-    )
-    assert "no tests ran" in quiet.stdout and "experta loaded: False" in quiet.stdout, quiet.stdout
+
+    def pytest_in(*options: str) -> str:
+        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *options]
+        done = subprocess.run(
+            [*command, str(tmp_path)], capture_output=True, text=True, cwd=tmp_path, check=False
+        )
+        return done.stdout
+
+    quiet = pytest_in("-s")
+    assert "no tests ran" in quiet and "experta loaded: False" in quiet, quiet
     (tmp_path / "pytest.ini").write_text("[pytest]\nadvisor_transcripts = true\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rf", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-    )
-    out = done.stdout
+    out = pytest_in("-rf")
     assert "1 passed" in out and "2 failed" in out, out
     assert "transcripts/bad.chat:3: expected 'Hi. " in out
     assert "transcripts/broken.chat:1: the header needs a `# title: ...` line" in out

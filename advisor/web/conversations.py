@@ -112,7 +112,7 @@ class Conversations:
         comment: str | None,
     ) -> dict[str, Any]:
         """Ask for a person: the summary an agent needs, put in the outbox for the webhook
-        in the same write that records the request."""
+        in the same request, once the request is recorded with the conversation."""
         self.check(conversation_id, token)
         entry = {
             "handoff_id": secrets.token_urlsafe(_ID_BYTES),

@@ -43,9 +43,6 @@ def summarize(record: Record, session: Session) -> dict[str, Any]:
     else:
         outcome = None  # still going, or left
     question = session.question
-    handoff = session.handoff()
-    # What the person typed about the error: the text no message was found in, first.
-    error = next(iter(handoff["unclear"]), None) or handoff["error"]
     return {
         "id": record.id,
         "started": record.created,
@@ -54,9 +51,16 @@ def summarize(record: Record, session: Session) -> dict[str, Any]:
         "outcome": outcome,
         "articles": applies if outcome == "advice" else ruled_out,
         "seconds_to_answer": None if answered_at is None else answered_at - record.created,
-        "no_match": excerpt(str(error), NO_MATCH_TEXT) if outcome == "no_match" and error else None,
+        "no_match": _unmatched(session) if outcome == "no_match" else None,
         "question": None if question is None else question.fact,
         "question_text": None if question is None else question.text,
         "solved": record.feedback[-1]["solved"] if record.feedback else None,
         "handed_off": bool(record.handoffs),
     }
+
+
+def _unmatched(session: Session) -> str | None:
+    """What the person typed about the error: the text no message was found in, first."""
+    handoff = session.handoff()
+    error = next(iter(handoff["unclear"]), None) or handoff["error"]
+    return excerpt(str(error), NO_MATCH_TEXT) if error else None
