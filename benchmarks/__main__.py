@@ -7,7 +7,8 @@ measures loading (cold, and from the cache), a new session, each turn, a whole
 conversation, the memory of a worker and the size of a saved conversation; the same
 conversations the naive way (a new experta engine holding every rule, per session), in
 CLIPS holding the same rules, and by plain dictionaries (the floor); and the HTTP service
-(`http.py`). Nothing here asserts a time: it prints what it measured.
+(`http.py`, beside a floor app on the same stack). Nothing here asserts a time: it prints
+what it measured.
 """
 
 from __future__ import annotations
@@ -64,20 +65,7 @@ class Report:
             )
         if self.http:
             print()
-            print(
-                f"{'HTTP':>8} {'workers':>8} {'store':>7} {'conc.':>6} {'turns/s':>8} "
-                f"{'offered':>8} {'p50':>7} {'p99':>7} {'client CPU':>11} {'service CPU':>12}"
-            )
-            for h in self.http:
-                print(
-                    f"{'':>8} {h.workers:>8} {h.store:>7} {h.concurrency:>6} {h.rate:>8.0f} "
-                    f"{h.offered:>8.0f} {ms(h.p50):>7} {ms(h.p99):>7} "
-                    f"{ms(h.client_cpu):>11} {ms(h.server_cpu):>12}"
-                )
-            print(
-                "(p50, p99 at the offered turns/s; CPU ms per turn in the capacity run, "
-                "on the same machine)"
-            )
+            print("\n".join(http.table(self.http)))
         for note in self.notes:
             print(f"note: {note}")
 

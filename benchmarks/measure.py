@@ -17,6 +17,7 @@ from advisor.dialog.knowledgebase import KnowledgeBase
 from advisor.dialog.session import Session
 from advisor.inference.engine import EnginePool
 from advisor.inference.facts import Known
+from advisor.knowledge import cache
 from benchmarks import clips_port, synthetic
 from benchmarks.floor import Floor
 
@@ -74,7 +75,7 @@ def knowledge_for(size: str, tmp: Path) -> tuple[Path, list[list[str]]]:
         from advisor.knowledge.loader import bundled_rules
 
         folder = tmp / "bundled"
-        shutil.copytree(bundled_rules(), folder, ignore=shutil.ignore_patterns(".advisor-cache"))
+        shutil.copytree(bundled_rules(), folder)
         return folder, BUNDLED
     n = int(size)
     folder = synthetic.write(n, tmp / f"n{n}")
@@ -84,7 +85,7 @@ def knowledge_for(size: str, tmp: Path) -> tuple[Path, list[list[str]]]:
 
 def advisor_row(name: str, folder: Path, conversations: list[list[str]], sessions: int) -> Row:
     row = Row(name)
-    shutil.rmtree(folder / ".advisor-cache", ignore_errors=True)
+    shutil.rmtree(cache.folder(folder), ignore_errors=True)
     row.load_cold = _timed(lambda: advisor.load(folder))
     row.load_cached = _timed(lambda: advisor.load(folder))
     kb = warmed(advisor.load(folder), conversations)

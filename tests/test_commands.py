@@ -17,9 +17,9 @@ from advisor.dialog.commands import parse
 Converse = Callable[..., tuple[Session, list[Reply]]]
 
 
-def test_why_names_the_rules_waiting_for_the_answer(converse: Converse) -> None:
+def test_why_for_an_author_names_the_rules_waiting_for_the_answer(converse: Converse) -> None:
     session, _ = converse("0x800CCC0F", "msn")
-    why = session.why()
+    why = session.why(ids=True)
     assert why.title == (
         "Why I ask “How does this computer connect to the Internet when you send mail?”:"
     )
@@ -38,10 +38,77 @@ def test_why_names_the_rules_waiting_for_the_answer(converse: Converse) -> None:
         assert any(r.startswith(f"article {article} applies when") for r in why.reasons), article
 
 
+def test_why_at_the_first_question_speaks_in_words_and_names_each_problem_once(
+    kb: KnowledgeBase,
+) -> None:
+    session = kb.new_session()
+    session.start()
+    [message] = session.send("/why").messages
+    assert message.type == "explanation"
+    assert message.extra["title"] == "Why I ask about the error you see:"
+    text = message.text
+    # A few short lines, not one line per rule with the messages each rule rules out.
+    assert len(text) < 700 and len(text.splitlines()) <= 5, text
+    assert not any(word in text for word in ("rule", "pattern", "error_text", "0x800CCC0F/"))
+    problems = kb.knowledge.facts["symptom"].values
+    assert problems is not None
+    # Every problem the error can name, each once (several rules give most of them).
+    for label in problems.values():
+        assert text.count(label) == 1, label
+    assert message.extra["reasons"][0] == (
+        "From your answer I read the error number or the error message."
+    )
+    assert message.extra["reasons"][-1] == "The problem decides which articles I consider."
+    # An author asks for the rules and patterns by id, with their exact conditions.
+    authors = session.send("/why --ids").messages[0].text
+    assert "(rule error-0x800CCC0F/host-not-found-number)" in authors
+    assert "(patterns error_text/error-number, error_text/message-server-terminated" in authors
+    assert session.question is not None and session.question.id == "error_text"
+
+
+def test_why_at_each_question_says_what_the_answer_decides(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F")
+    assert session.why().reasons == (
+        "Your answer tells me whether you send through MSN's servers from another company's "
+        "network.",
+        "It decides which of these articles fit your case: “Err Msg: Your Server Has "
+        "Unexpectedly Terminated the Connection”; “An antivirus program that scans outgoing "
+        "e-mail ends the connection”; “A personal firewall does not let Outlook Express reach "
+        "the mail server”; “Your Internet provider blocks mail sent to another company's server "
+        "on port 25”; “Only large messages fail because the server stops waiting”.",
+    )
+    session, _ = converse("0x800CCC0F", "msn", "lan", "98")
+    assert session.why().title == "Why I ask about whether this computer has a network adapter:"
+    assert session.why().reasons[:2] == (
+        "You get the step “On the Configuration tab, click TCP/IP (you do not have a network "
+        "adapter), and…” if you answer No.",
+        "You get the step “On the Configuration tab, click TCP/IP -> Dial-Up Adapter (you have a "
+        "network…” if you answer Yes.",
+    )
+    session.send("no")
+    assert session.done
+    assert session.send("/why").messages[0].text == (
+        "No question is waiting for an answer. Type /how to see how I came to the advice, or "
+        "/facts for what I know."
+    )
+
+
+def test_how_and_facts_give_ids_when_an_author_asks(converse: Converse) -> None:
+    session, _ = converse("0x800CCC0F", "msn", "lan", "98", "no")
+    for command in ("/how", "/how 2.3", "/facts"):
+        words = session.send(command).messages[0].text
+        authors = session.send(f"{command} --ids").messages[0].text
+        assert "(pattern " not in words and "(pattern error_text/error-number)" in authors
+    # --ids goes before or after the step.
+    step = session.send("/how --ids 2.3").messages[0]
+    assert step.extra["title"] == "Why step 2.3 is part of your steps:"
+    assert "(Q194068/step-2.3-no-adapter)" in step.text
+
+
 def test_why_the_error_question_follows_the_chain_to_the_article(kb: KnowledgeBase) -> None:
     session = kb.new_session()
     session.start()
-    reasons = session.why().reasons
+    reasons = session.why(ids=True).reasons
     assert reasons[0].startswith(
         "I read the error number, the error message from your answer (patterns"
     )
@@ -53,7 +120,14 @@ def test_why_the_error_question_follows_the_chain_to_the_article(kb: KnowledgeBa
 
 def test_why_the_windows_question_names_the_steps_it_chooses(converse: Converse) -> None:
     session, _ = converse("0x800CCC0F", "msn", "isp")
-    reasons = session.why().reasons
+    assert session.why().reasons == (
+        "You get the step “Configure TCP/IP for MSN” if you answer Windows 95, Windows 98, "
+        "Windows 98 Second Edition, Windows Millennium Edition (Me) or I don't know.",
+        "You get the note “Step 2 of this article, Configure TCP/IP for MSN, is written for "
+        "Windows 95,…” if you answer Another system (Windows NT, 2000, XP or later, or not "
+        "Windows).",
+    )
+    reasons = session.why(ids=True).reasons
     assert reasons[0] == (
         "the step “Configure TCP/IP for MSN” is shown when your version of Windows: Windows 95 or "
         "Windows 98 or Windows 98 Second Edition or Windows Millennium Edition (Me) or I don't "
@@ -71,16 +145,23 @@ def test_how_walks_back_to_what_the_person_said(converse: Converse) -> None:
         "how you connect to the Internet: Through a local area network (LAN), for example at an "
         "office — you chose it" in how.reasons
     )
-    assert (
-        "the error number: 0x800CCC0F — read from what you wrote: “0x800CCC0F” (pattern "
-        "error_text/error-number)" in how.reasons
-    )
+    assert "the error number: 0x800CCC0F — read from what you wrote: “0x800CCC0F”" in how.reasons
+    assert "what you were doing: not receiving mail — nothing says otherwise" in how.reasons
+    # The person reads the facts; an author also the rule, with its conditions, and the
+    # pattern that read each fact.
+    assert not any("rule" in r or "pattern" in r for r in how.reasons)
+    for_authors = session.how(ids=True).reasons
+    assert for_authors[0].startswith("article Q194068 applies when the problem: ")
+    assert for_authors[0].endswith("(rule Q194068/lan-or-third-party-isp)")
     assert (
         "the e-mail service you send through: MSN (an address that ends in @msn.com) — read "
         "from what you wrote: “Server:'smtp.email.msn.com'” (pattern error_text/msn-server)"
-        in how.reasons
+        in for_authors
     )
-    assert "what you were doing: not receiving mail — nothing says otherwise" in how.reasons
+    assert (
+        "the problem: the mail server ends the connection while you send mail — by rule "
+        "error-0x800CCC0F/error-number" in for_authors
+    )
 
 
 def test_how_a_step_is_chosen(converse: Converse) -> None:
@@ -101,9 +182,17 @@ def test_how_a_step_is_chosen(converse: Converse) -> None:
 def test_how_a_fact_and_nonsense(converse: Converse) -> None:
     session, _ = converse(FIRST_MESSAGE)
     assert session.how("server").reasons == (
+        "the mail server: smtp.email.msn.com — read from what you wrote: “smtp.email.msn.com”",
+    )
+    assert session.how("server", ids=True).reasons == (
         "the mail server: smtp.email.msn.com — read from what you wrote: “smtp.email.msn.com” (pattern error_text/server)",
     )
-    assert session.how("symptom").reasons[0].endswith("— by rule error-0x800CCC0F/error-number")
+    assert session.how("symptom").reasons[0].endswith("— concluded from other facts")
+    assert (
+        session.how("symptom", ids=True)
+        .reasons[0]
+        .endswith("— by rule error-0x800CCC0F/error-number")
+    )
     assert "nothing called “pigeon”" in session.how("pigeon").title
     fresh, _ = converse()
     assert fresh.how().title == "I have not concluded anything yet."
@@ -116,14 +205,21 @@ def test_facts_say_where_each_fact_came_from(converse: Converse) -> None:
         "how you connect to the Internet: Through another Internet provider (cable, DSL, or "
         "another company's dial-up) — you chose it" in reasons
     )
+    assert "the mail account in the message: MSN Mail — read from what you wrote: “MSN Mail”" in (
+        reasons
+    )
+    assert (
+        "the problem: the mail server ends the connection while you send mail — concluded from "
+        "other facts" in reasons
+    )
+    for_authors = session.facts(ids=True).reasons
     assert (
         "the mail account in the message: MSN Mail — read from what you wrote: “MSN Mail” "
-        "(pattern error_text/account)" in reasons
+        "(pattern error_text/account)" in for_authors
     )
-    assert any(
-        r.startswith("the problem: the mail server ends the connection")
-        and "concluded from other facts" in r
-        for r in reasons
+    assert (
+        "the problem: the mail server ends the connection while you send mail — concluded from "
+        "other facts (error-0x800CCC0F/error-number)" in for_authors
     )
 
 
@@ -295,17 +391,22 @@ def test_explanations_come_from_any_knowledge_base(write_rules: Callable[..., Pa
     session = kb.new_session()
     session.start()
     session.send("peeling")
-    assert session.why().reasons == (
+    assert session.why().reasons == ("It decides whether the article “Paint” fits your case.",)
+    assert session.why(ids=True).reasons == (
         "article A applies when the problem: Peeling; the surface: Outside (rule A/peeling-outside)",
     )
     session.send("outside")
     # The note about red waits for the colour (its first condition), not for the weather.
-    assert session.why().reasons == (
+    assert session.why().reasons == ("You get the step “Wait for a dry day.” if you answer Rain.",)
+    assert session.why(ids=True).reasons == (
         "the step “Wait for a dry day.” is shown when the weather: Rain (A/wait)",
     )
     session.send("rain")
-    how = session.how()
-    assert how.reasons == (
+    assert session.how().reasons == (
+        "the problem: Peeling — you chose it",
+        "the surface: Outside — you chose it",
+    )
+    assert session.how(ids=True).reasons == (
         "article A applies when the problem: Peeling; the surface: Outside (rule A/peeling-outside)",
         "the problem: Peeling — you chose it",
         "the surface: Outside — you chose it",

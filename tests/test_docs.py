@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import doctest
-import fnmatch
-import re
+import shlex
 import shutil
 from pathlib import Path
 
+import docs_shell
 import pytest
-from conftest import fenced
-from test_cli import chat
+from servers import Server, _env
+from test_cli import advisor_command
 
 import advisor
+from advisor.dialog.reply import MESSAGE_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -37,28 +38,81 @@ def block_after(marker: str) -> list[str]:
     return body.split("\n")[1:-1]
 
 
-def matches(expected: list[str], actual: list[str]) -> bool:
-    """Lines match exactly; a line `...` stands for any lines, a trailing `...` for any end."""
-    if not expected:
-        return not actual
-    head, rest = expected[0], expected[1:]
-    if head.strip() == "...":
-        return any(matches(rest, actual[i:]) for i in range(len(actual) + 1))
-    if not actual:
-        return False
-    pattern = head[:-3] + "*" if head.endswith("...") else head
-    ok = fnmatch.fnmatchcase(actual[0], pattern) if head.endswith("...") else actual[0] == head
-    return ok and matches(rest, actual[1:])
+def shell_blocks() -> list[docs_shell.Block]:
+    return [b for b in docs_shell.blocks(README.read_text()) if b.is_shell]
+
+
+def test_every_readme_shell_example_is_run_or_says_why_not() -> None:
+    run = [b for b in shell_blocks() if b.info == "console"]
+    kept = [b for b in shell_blocks() if b.info != "console"]
+    assert [b.line for b in kept if not b.reason] == [], "a shell example neither run nor excused"
+    assert [b.line for b in run if b.reason] == [], "a `console` block is run: it needs no excuse"
+    # The conversation, the API, the hand-off, the report and the exploration are run; the
+    # install, the servers, the import of the archive and the transcript commands are not.
+    assert (len(run), len(kept)) == (5, 5), [(b.line, b.info, b.reason) for b in shell_blocks()]
+    assert sum(len(docs_shell.examples(b)) for b in run) == 9
 
 
 @pytest.mark.slow
-def test_readme_conversation_is_what_advisor_prints(tmp_path: Path) -> None:
-    lines = block_after("## A conversation")
-    command = lines[0]
-    assert command.startswith("$ printf '")
-    answers = re.search(r"printf '(.*)'", command).group(1).encode().decode("unicode_escape")
-    out = chat(answers, cwd=tmp_path).stdout.rstrip("\n").split("\n")
-    assert matches(lines[1:], out), "\n".join(out)
+def test_readme_shell_examples_print_what_they_show(tmp_path: Path) -> None:
+    """In a folder as after the install (`.venv/bin/advisor` is the advisor under test),
+    with `advisor serve` answering at the address the examples use."""
+    found = [e for b in shell_blocks() if b.info == "console" for e in docs_shell.examples(b)]
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    script = bin_dir / "advisor"
+    script.write_text(f'#!/bin/sh\nexec {shlex.join(advisor_command())} "$@"\n')
+    script.chmod(0o755)
+    # In the same folder: the report example reads the conversations the API examples make.
+    server = Server([], tmp_path)
+    try:
+        problems = docs_shell.run(found, tmp_path, _env(), {"http://127.0.0.1:8000": server.url})
+    finally:
+        server.stop()
+    assert not problems, "\n\n".join(problems)
+    assert (tmp_path / "report.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_the_shell_checker_runs_commands_in_one_shell_and_finds_differences(
+    tmp_path: Path,
+) -> None:
+    text = """<!-- not tested: it would -->
+```sh
+$ make install
+```
+
+```console
+$ X=1; printf 'a\\nb'
+a
+b
+$ echo $X \\
+    two
+1 two
+$ echo "id 4PnEy5 at 15:40"; seq 3; echo end
+id ... at ...
+...
+end
+$ echo wrong
+right
+```
+"""
+    skipped, block = docs_shell.blocks(text)
+    assert skipped.reason == "it would" and skipped.is_shell
+    assert block.reason is None
+    found = docs_shell.examples(block)
+    assert [e.line for e in found] == [7, 10, 13, 17]
+    assert found[1].command == "echo $X \\\n    two"
+    assert docs_shell.run(found, tmp_path, {"PATH": "/usr/bin:/bin"}, {"wrong": "right"}) == []
+    [problem] = docs_shell.run(found, tmp_path, {"PATH": "/usr/bin:/bin"}, {})
+    assert problem == "line 17: $ echo wrong\n--- expected\nright\n--- got\nwrong"
+    assert not docs_shell.matches(["a", "..."], ["b"])
+    assert not docs_shell.matches(["a...c"], ["abd"])
+    assert docs_shell.matches(["  ...", "c"], ["a", "b", "c"])
+
+
+def test_readme_lists_every_message_type() -> None:
+    section = README.read_text().split("Message types:", 1)[1].split("\n\n", 1)[0]
+    assert [t for t in MESSAGE_TYPES if f"`{t}`" not in section] == []
 
 
 def test_readme_error_example_is_real(tmp_path: Path) -> None:
@@ -84,12 +138,3 @@ def test_readme_transcript_example_replays(tmp_path: Path) -> None:
     result = replay(parse(example, "README.md"), LocalConversation(advisor.load()))
     assert result.ok, result.report()
     assert any(e.negated for t in parse(example, "README.md").turns for e in t.expect)
-
-
-@pytest.mark.slow
-def test_readme_exploration_figures_hold(capsys: pytest.CaptureFixture[str]) -> None:
-    from advisor import cli
-
-    [shown] = [b for b in fenced(README) if b.startswith("$ advisor check --explore")]
-    assert cli.main(["check", "--explore"]) == 0
-    assert shown == "$ advisor check --explore\n" + capsys.readouterr().out

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import collections
-import collections.abc
+import json
 import re
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
+import pytest
 from conftest import FIRST_MESSAGE, said
 
 import advisor
@@ -22,7 +22,64 @@ PACKAGE = Path(advisor.__file__).parent
 
 def test_experta_imports_on_this_python() -> None:
     assert experta.__version__ == "1.9.4"
-    assert collections.Mapping is collections.abc.Mapping  # type: ignore[attr-defined]
+
+
+# Run in a process of its own: what advisor leaves behind for others who use experta.
+AFTER_ADVISOR = """
+import collections, collections.abc, json
+import advisor
+
+session = advisor.load().new_session()
+session.start()
+asked = session.send("0x800CCC0F").question.id
+
+from experta import NOT, Fact, KnowledgeEngine, Rule
+from experta.activation import Activation
+from experta.matchers import rete
+from experta.matchers.rete.token import Token
+
+class Plain(KnowledgeEngine):
+    @Rule(Fact(colour="red"), NOT(Fact(size="big")))
+    def red(self):
+        fired.append("red")
+
+fired = []
+plain = Plain()
+plain.reset()
+plain.declare(Fact(colour="red"))
+plain.run()
+try:
+    Token.valid("not a fact")
+    checked = False
+except TypeError:
+    checked = True
+print(json.dumps({
+    "asked": asked,
+    "aliases": [n for n in collections.abc.__all__ if hasattr(collections, n)],
+    "code": {
+        "Token.__new__": Token.__new__.__code__.co_filename,
+        "Token.copy": Token.copy.__code__.co_filename,
+        "Activation.__hash__": Activation.__hash__.__code__.co_filename,
+        "wire_rule": rete.wire_rule.__code__.co_filename,
+    },
+    "fired": fired,
+    "checked": checked,
+}))
+"""
+
+
+def test_advisor_leaves_experta_and_collections_as_they_were() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", AFTER_ADVISOR], capture_output=True, text=True, check=True
+    )
+    seen = json.loads(done.stdout)
+    assert seen["asked"] == "mail_service"  # advisor's engine works without the aliases
+    assert seen["aliases"] == []
+    experta_home = Path(experta.__file__).parent
+    for name, filename in seen["code"].items():
+        assert Path(filename).is_relative_to(experta_home), name
+    assert seen["fired"] == ["red"]
+    assert seen["checked"]  # experta's own token checks are still there for its users
 
 
 def test_experta_is_imported_only_through_rete() -> None:
@@ -109,6 +166,28 @@ def test_threads_each_get_their_own_engine(kb: advisor.KnowledgeBase) -> None:
         t.join()
     assert wrong == []
     assert 1 <= len(pool._idle) <= 4  # engines are reused, at most one per thread
+
+
+def test_advisor_network_builds_unchecked_tokens_of_its_own(
+    kb: advisor.KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Points 4 and 7 of rete.py: the speed of a turn, kept without touching experta's classes.
+    from experta.matchers.rete.token import Token
+
+    checked: list[type] = []
+    experta_new = Token.__new__
+
+    def counted(cls: type, *args: object, **kwargs: object) -> object:
+        checked.append(cls)
+        return experta_new(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Token, "__new__", counted)
+    engine = EnginePool(kb.knowledge).build()
+    assert engine.infer(ANSWERS).values["windows"] == "win98"
+    assert checked == []
+    kinds = {type(node).__name__ for node in engine.matcher._nodes}
+    assert {"_BusNode", "_ConflictSetNode"} <= kinds
+    assert not kinds & {"BusNode", "ConflictSetNode", "OrdinaryMatchNode"}
 
 
 def test_a_withdrawn_activation_leaves_the_agenda_among_many_of_the_same_key() -> None:

@@ -14,7 +14,7 @@ from advisor.authoring.explore import explore
 from advisor.inference.engine import EnginePool
 from advisor.inference.facts import Known
 from advisor.inference.partition import restrict, split
-from advisor.knowledge import loader
+from advisor.knowledge import cache, loader
 from benchmarks import synthetic
 
 
@@ -80,6 +80,10 @@ def test_the_router_asks_the_error_and_explains_why(
     session = kb.new_session()
     assert session.start().question.id == "error_text"
     assert session.why().reasons == (
+        "From your answer I read the error code.",
+        "The error code decides which articles I consider.",
+    )
+    assert session.why(ids=True).reasons == (
         "I read the error code from your answer (pattern error_text/code)",
         "the error code decides which articles to consider",
     )
@@ -187,7 +191,7 @@ def test_a_knowledge_base_is_read_from_its_cache_until_a_file_changes(
 ) -> None:
     folder = synthetic.write(10, tmp_path / "kb")
     first = loader.load_knowledge(folder)
-    assert list((folder / ".advisor-cache").glob("knowledge-*.pickle"))
+    assert list(cache.folder(folder).glob("knowledge-*.pickle"))
     read_files: list[int] = []
     original = loader._load
     monkeypatch.setattr(loader, "_load", lambda paths: read_files.append(1) or original(paths))
@@ -199,7 +203,7 @@ def test_a_knowledge_base_is_read_from_its_cache_until_a_file_changes(
     changed = loader.load_knowledge(folder)
     assert read_files == [1]
     assert changed.articles[article.stem].cause.startswith("The cause")
-    assert len(list((folder / ".advisor-cache").glob("knowledge-*.pickle"))) == 1
+    assert len(list(cache.folder(folder).glob("knowledge-*.pickle"))) == 1
 
 
 def test_a_broken_file_is_reported_even_with_a_cache(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import sys
@@ -9,8 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pexpect
+import pyte
 import pytest
 from conftest import SECOND_MESSAGE
+from test_terminal import ADVISED, holds, words
+
+import advisor
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +41,7 @@ def command() -> tuple[str, list[str]]:
 def spawn(tmp_path: Path) -> Iterator[object]:
     children: list[pexpect.spawn] = []
 
-    def start(*args: str, colour: bool = True) -> pexpect.spawn:
+    def start(*args: str, colour: bool = True, columns: int = 140) -> pexpect.spawn:
         env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
         # A real terminal answers cursor-position requests; pexpect does not.
         env.update(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
@@ -49,7 +54,7 @@ def spawn(tmp_path: Path) -> Iterator[object]:
             env=env,
             cwd=str(tmp_path),
             encoding="utf-8",
-            dimensions=(40, 140),
+            dimensions=(40, columns),
             timeout=15,
         )
         children.append(child)
@@ -110,16 +115,17 @@ def test_no_color_shows_the_warning_without_colour(spawn) -> None:
     child.expect(pexpect.EOF)
 
 
-def test_why_and_back_at_the_prompt(spawn) -> None:
+def test_why_and_back_at_the_prompt(spawn, kb: advisor.KnowledgeBase) -> None:
+    session = kb.new_session()
+    session.send("0x800CCC0F, my msn mail")
+    why = session.why().text.splitlines()
     child = spawn()
     child.expect("Paste the whole message")
     child.send("0x800CCC0F, my msn mail\r")
     child.expect("connect to the Internet")
     child.send("/why\r")
-    child.expect(
-        "Why I ask “How does this computer connect to the Internet when you send mail\\?”:"
-    )
-    child.expect(r"article Q194068 applies when")
+    child.expect_exact(why[0])  # what the session says, as it says it
+    child.expect_exact(why[1])
     child.send("lan\r")
     child.expect("Which version of Windows")
     child.send("/back\r")
@@ -176,3 +182,68 @@ def test_the_steps_one_at_a_time(spawn) -> None:
     child.expect(r"1\.1\s+done")
     child.expect(r"1\.2\s+skipped")
     child.expect(pexpect.EOF)
+
+
+def test_at_80_columns_the_message_in_place_keeps_every_choice(
+    spawn, kb: advisor.KnowledgeBase
+) -> None:
+    child = spawn(columns=80)
+    seen = io.StringIO()
+    child.logfile_read = seen
+    for expected, answer in (
+        ("Paste the whole message", "0x800CCC0F"),
+        ("e-mail service", "msn"),
+        ("connect to the Internet", "lan"),
+    ):
+        child.expect(expected)
+        child.send(answer + "\r")
+    child.expect("Which version of Windows")
+    ready(child)
+    child.send("pigeon\r")
+    child.expect("I don't know\\.")  # the end of the message, not the last choice
+    screen = pyte.Screen(80, 40)
+    pyte.Stream(screen).feed(seen.getvalue())
+    lines = [line.rstrip() for line in screen.display]
+    session = kb.new_session()
+    for answer in ("0x800CCC0F", "msn", "lan"):
+        session.send(answer)
+    problem = session.check("pigeon")
+    assert problem is not None
+    assert holds(words(lines), problem.split()), "\n".join(lines)
+    child.sendcontrol("u")  # Ctrl-D leaves only at an empty line
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+
+
+def test_commands_and_ctrl_c_after_the_advice(spawn, kb: advisor.KnowledgeBase) -> None:
+    session = kb.new_session()
+    for answer in ADVISED[::2]:
+        session.send(answer)
+    how = session.how("2.3").text.splitlines()[0]
+    child = spawn()
+    for answer in ADVISED[::2]:
+        ready(child)
+        child.send(answer + "\r")
+    # A prompt turns bracketed paste on before it shows its text.
+    ready(child)
+    child.expect("Shall I walk you through the steps")
+    child.sendcontrol("c")
+    child.expect("Cancelled. The same question again")
+    ready(child)
+    child.expect("Shall I walk you through the steps")
+    child.send("n\r")
+    ready(child)
+    child.expect("Is the problem solved")
+    child.sendcontrol("c")
+    child.expect("Cancelled. The same question again")
+    ready(child)
+    child.expect("Is the problem solved")
+    child.send("/how 2.3\r")
+    child.expect(re.escape(how))
+    ready(child)
+    child.expect("Is the problem solved")
+    child.send("y\r")
+    child.expect("Glad to hear it")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

@@ -112,7 +112,11 @@ def test_explanations_are_endpoints(client: Client, kb: KnowledgeBase) -> None:
     client.say("0x800CCC0F")
     why = client.get("/why")
     assert why.status_code == 200
-    assert why.json()["title"] == "Why I ask “Which e-mail service is the account you send from?”:"
+    assert why.json()["title"] == "Why I ask about the e-mail service you send through:"
+    # The explanation is in words; an author asks for the rules by id as at the terminal.
+    assert "(rule " not in why.text
+    [authors] = client.say("/why --ids")["messages"]
+    assert authors["type"] == "explanation" and "(rule Q194068/" in authors["text"]
     for answer in ["#msn", "#lan", "#win98", "#yes"]:
         client.say(answer)
     session = kb.new_session()

@@ -1,5 +1,6 @@
-"""The event loop is never held by a turn that waits: a conversation held by another turn
-(a retry, another worker) waits in a thread while everyone else is served."""
+"""The event loop is never held by a turn that waits or builds: a conversation held by
+another turn (a retry, another worker), or one that needs an engine built, is served in a
+thread while everyone else is served on the loop."""
 
 from __future__ import annotations
 
@@ -7,11 +8,18 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import redis
+from conftest import FIRST_MESSAGE, said
 from servers import Client, Server
+
+import advisor
+from advisor.inference.engine import WouldBuild, without_building
+from benchmarks import synthetic
 
 pytestmark = pytest.mark.slow
 
@@ -44,3 +52,60 @@ def test_a_held_conversation_does_not_stop_the_others(
     assert time.monotonic() - started >= 1.8
     assert statistics.median(health) < 0.05 and max(health) < 0.5, health
     assert statistics.median(turns) < 0.05 and max(turns) < 0.5, turns
+
+
+def test_engines_are_built_off_the_event_loop(serve: Callable[..., Server], tmp_path: Path) -> None:
+    """Right after a start, a conversation about an error no one asked about yet needs its
+    partition's rules compiled and an engine built (some 30 ms here): many at once, and
+    /healthz does not wait for them."""
+    rules = synthetic.write(1000, tmp_path / "rules")  # a partition for each of 100 errors
+    server = serve("--rate-limit", "0", "--rules", str(rules))
+    errors = [synthetic.conversation(family, 0)[0] for family, _ in synthetic.families(1000)]
+    replies: list[dict[str, Any]] = []
+
+    def talk(texts: list[str]) -> None:
+        with Client(server.url) as client:
+            for text in texts:
+                client.start()
+                replies.append(client.say(text))
+
+    talkers = [threading.Thread(target=talk, args=(errors[i::6],)) for i in range(6)]
+    for talker in talkers:
+        talker.start()
+    health = []
+    with httpx.Client(base_url=server.url) as prober:  # one connection: only the server is timed
+        while any(t.is_alive() for t in talkers):
+            t = time.monotonic()
+            assert prober.get("/healthz").status_code == 200
+            health.append(time.monotonic() - t)
+            time.sleep(0.01)
+    assert len(replies) == len(errors)
+    assert all(r["question"]["id"] != "error_text" for r in replies)  # each error understood
+    assert len(health) >= 20, health  # the conversations took a while: it was measured
+    assert statistics.median(health) < 0.05 and max(health) < 0.5, (
+        statistics.median(health),
+        sorted(health)[-5:],
+    )
+
+
+def test_an_inference_that_would_build_changes_nothing() -> None:
+    """What `Api.work` relies on to make the call again on a thread: WouldBuild is raised
+    before an engine is lent, compiled or remembered."""
+    answers = said(advisor.load(), FIRST_MESSAGE)
+    kb = advisor.load()
+    with without_building(), pytest.raises(WouldBuild):
+        kb.infer(answers)  # the router's rules are not compiled yet
+    assert not kb._pools and not kb._memo
+    kb.pool.infer([])  # the router has an engine now, the partition not yet
+    with without_building(), pytest.raises(WouldBuild):
+        kb.infer(answers)
+    assert [(pool.built, pool._lent) for pool in kb._pools.values()] == [(1, 0)]
+    assert not kb._memo
+    expected = kb.infer(answers)  # allowed to build
+    partition = next(pool for articles, pool in kb._pools.items() if articles is not None)
+    with partition.engine(tuple(answers)), without_building(), pytest.raises(WouldBuild):
+        partition.infer(answers)  # its one engine is lent: another would be built
+    assert (partition.built, partition._lent, len(partition._idle)) == (1, 0, 1)
+    kb._memo.clear()
+    with without_building():  # the engines are idle now: nothing to build
+        assert kb.infer(answers) == expected

@@ -41,7 +41,6 @@ def record(**changes: object) -> Record:
         "id": uuid.uuid4().hex,
         "token_hash": "h",
         "state": {"format": 1, "answers": []},
-        "turns": [],
         "created": now,
         "updated": now,
     }
@@ -50,9 +49,12 @@ def record(**changes: object) -> Record:
 
 def test_a_record_is_stored_loaded_and_changed_under_its_lock(open_one: Open) -> None:
     store = open_one()
-    kept = record(turns=[{"sent": None, "reply": {"messages": []}, "at": 1.0}])
+    kept = record()
+    opening = turn(None, at=1.0)
+    kept.add(opening)
     store.create(kept)
     assert store.load(kept.id) == kept
+    assert store.turns(kept) == [opening]
     with store.locked(kept.id) as slot:
         assert slot.record == kept
         changed = record(id=kept.id, state={"format": 1, "answers": [{"fact": "x"}]})
@@ -61,6 +63,11 @@ def test_a_record_is_stored_loaded_and_changed_under_its_lock(open_one: Open) ->
     assert store.load("unknown") is None
     with store.locked("unknown") as slot:
         assert slot.record is None
+
+
+def turn(sent: object, *, at: float = 0.0, said: str = "", message_id: str | None = None) -> dict:
+    reply = {"messages": [{"type": "info", "text": said}]}
+    return {"sent": sent, "client_message_id": message_id, "reply": reply, "at": at}
 
 
 def test_an_error_inside_the_lock_saves_nothing(open_one: Open) -> None:
@@ -92,7 +99,7 @@ def test_turns_of_one_conversation_never_interleave(open_one: Open) -> None:
                 try:
                     with store.locked(kept.id) as slot:
                         assert slot.record is not None
-                        slot.record.turns.append({"n": len(slot.record.turns)})
+                        slot.record.add(turn(slot.record.count))
                         time.sleep(0.001)  # widen the window a missing lock would leave open
                         slot.save(slot.record)
                     break
@@ -106,7 +113,7 @@ def test_turns_of_one_conversation_never_interleave(open_one: Open) -> None:
         thread.join()
     loaded = second.load(kept.id)
     assert loaded is not None
-    assert [t["n"] for t in loaded.turns] == list(range(100))
+    assert [t["sent"] for t in second.turns(loaded)] == list(range(100))
 
 
 def test_a_turn_that_comes_second_is_told_so(tmp_path: Path) -> None:

@@ -19,9 +19,9 @@ class Controls(Protocol):
     """What a command needs of a conversation (a `Session` has it)."""
 
     def reply(self, messages: list[Message]) -> Reply: ...
-    def why(self) -> Explanation: ...
-    def how(self, target: str | None = None) -> Explanation: ...
-    def facts(self) -> Explanation: ...
+    def why(self, ids: bool = False) -> Explanation: ...
+    def how(self, target: str | None = None, ids: bool = False) -> Explanation: ...
+    def facts(self, ids: bool = False) -> Explanation: ...
     def back(self) -> Reply: ...
     def change(self, fact: str, answer: str = "") -> Reply: ...
     def restart(self) -> Reply: ...
@@ -36,6 +36,27 @@ def _explained(kind: str, explanation: Explanation) -> Message:
     return Message(kind, explanation.text, explanation.to_dict())
 
 
+def _for_authors(args: str) -> tuple[str, bool]:
+    """The arguments without `--ids`, and whether it was there (ids are for authors)."""
+    words = args.split()
+    return " ".join(w for w in words if w != wording.IDS), wording.IDS in words
+
+
+def _why(session: Controls, args: str) -> Reply:
+    _, ids = _for_authors(args)
+    return session.reply([_explained("explanation", session.why(ids))])
+
+
+def _how(session: Controls, args: str) -> Reply:
+    target, ids = _for_authors(args)
+    return session.reply([_explained("explanation", session.how(target or None, ids))])
+
+
+def _facts(session: Controls, args: str) -> Reply:
+    _, ids = _for_authors(args)
+    return session.reply([_explained("facts", session.facts(ids))])
+
+
 def _help(session: Controls, _: str) -> Reply:
     lines = [wording.HELP, *(f"  /{name:<8} {text}" for name, (text, _) in COMMANDS.items())]
     return session.reply([Message("help", "\n".join(lines))])
@@ -47,15 +68,9 @@ def _change(session: Controls, args: str) -> Reply:
 
 
 COMMANDS: dict[str, tuple[str, Callable[[Controls, str], Reply]]] = {
-    "why": ("why I ask this question", lambda s, _: s.reply([_explained("explanation", s.why())])),
-    "how": (
-        "how I concluded: /how, or /how 2.3 for a step, /how windows for a fact",
-        lambda s, a: s.reply([_explained("explanation", s.how(a.strip() or None))]),
-    ),
-    "facts": (
-        "what I know, and where each fact came from",
-        lambda s, _: s.reply([_explained("facts", s.facts())]),
-    ),
+    "why": ("why I ask this question (add --ids for the rules by id)", _why),
+    "how": ("how I concluded: /how, or /how 2.3 for a step, /how windows for a fact", _how),
+    "facts": ("what I know, and where each fact came from", _facts),
     "back": ("take back your last answer", lambda s, _: s.back()),
     "change": ("change an earlier answer: /change windows (or /change windows 98)", _change),
     "restart": ("start again", lambda s, _: s.restart()),

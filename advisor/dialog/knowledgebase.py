@@ -12,7 +12,7 @@ from typing import Any
 
 from advisor.dialog.session import STATE_FORMAT, Given, Pending, Session
 from advisor.errors import StateError
-from advisor.inference.engine import EnginePool
+from advisor.inference.engine import EnginePool, WouldBuild, may_build
 from advisor.inference.facts import Derivation, Inference, Known
 from advisor.inference.partition import split
 from advisor.knowledge.loader import load_knowledge
@@ -96,6 +96,8 @@ class KnowledgeBase:
         with self._lock:
             pool = self._pools.get(articles)
             if pool is None:
+                if not may_build():
+                    raise WouldBuild("the rules of this partition are not compiled yet")
                 if self.split is None:
                     pool = EnginePool(self.knowledge, keep=self.engines)
                 elif articles is None:

@@ -111,6 +111,11 @@ class Session:
         return self._started and self.question is None
 
     @property
+    def ended(self) -> bool:
+        """Ended by /quit (not only advised): nothing more is asked or walked through."""
+        return self._ended
+
+    @property
     def question(self) -> Question | None:
         """The question waiting for an answer (None before start and once done)."""
         if not self._started or self._ended:
@@ -532,16 +537,17 @@ class Session:
 
     # -- explanations: also the /why, /how and /facts commands -------------------------
 
-    def why(self) -> Explanation:
-        """Why the current question is asked: the rules waiting for its answer."""
+    def why(self, ids: bool = False) -> Explanation:
+        """Why the current question is asked: what waits for its answer (with `ids`, every
+        rule and pattern by id, for a knowledge author)."""
         question = self.question
         if question is None:
             return Explanation(wording.NO_QUESTION, ())
-        return self._explainer().why(question.fact)
+        return self._explainer(ids).why(question.fact)
 
-    def how(self, target: str | None = None) -> Explanation:
+    def how(self, target: str | None = None, ids: bool = False) -> Explanation:
         """How a conclusion was reached: an article (default), a step number or id, a fact."""
-        explainer = self._explainer()
+        explainer = self._explainer(ids)
         outcomes = self._inference.outcomes
         if not target:
             if not outcomes:
@@ -550,13 +556,13 @@ class Session:
         if target in outcomes:
             return explainer.how_article(target)
         steps = {s.number: s.item.id for s in self.steps() if s.number}
-        ids = {s.item.id: s.number for s in self.steps()}
+        numbers = {s.item.id: s.number for s in self.steps()}
         for article in outcomes:
-            if f"{article}/{target}" in ids:
+            if f"{article}/{target}" in numbers:
                 target = f"{article}/{target}"
-        if target in steps or target in ids:
+        if target in steps or target in numbers:
             item_id = steps.get(target, target)
-            return explainer.how_item(item_id, ids[item_id])
+            return explainer.how_item(item_id, numbers[item_id])
         if target in self._inference.known:
             return Explanation(
                 wording.HOW_FACT.format(describe=self.knowledge.facts[target].describe),
@@ -564,9 +570,9 @@ class Session:
             )
         return Explanation(wording.HOW_UNKNOWN.format(target=target), ())
 
-    def facts(self) -> Explanation:
+    def facts(self, ids: bool = False) -> Explanation:
         """What is known so far, and where each fact came from."""
-        return self._explainer().facts()
+        return self._explainer(ids).facts()
 
     def known_in_words(self) -> list[str]:
         """The facts the person gave or that were read from it, briefly (for a toolbar)."""
@@ -602,8 +608,8 @@ class Session:
             shown,
         )
 
-    def _explainer(self) -> Explainer:
-        return Explainer(self.knowledge, self._inference)
+    def _explainer(self, ids: bool = False) -> Explainer:
+        return Explainer(self.knowledge, self._inference, ids)
 
     def _question_text(self, fact: str) -> str:
         question = self.knowledge.facts[fact].question

@@ -7,6 +7,11 @@ provenance (which rule, on which facts), and the goals still open.
 An engine is expensive to build, and a run from scratch costs a little for every answer,
 so `EnginePool` keeps a few engines and gives a conversation the one that last ran it when
 it is idle: then a turn only adds the new answer to what that engine already holds.
+
+Building one takes tens of milliseconds for a partition of the bundled rules (more at
+archive scale), which a caller on an event loop must not spend there: in
+`without_building()`, a call that would build raises `WouldBuild` before it changes
+anything, and the caller makes it again on a thread of its own.
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
+from advisor.errors import AdvisorError
 from advisor.inference import strategy
 from advisor.inference.compiler import compile_rules
 from advisor.inference.facts import (
@@ -29,6 +36,29 @@ from advisor.inference.facts import (
 )
 from advisor.inference.rete import BaseEngine
 from advisor.knowledge.model import Knowledge
+
+# Whether a caller may build an engine (or compile rules); the event loop's calls may not.
+_may_build: ContextVar[bool] = ContextVar("may_build", default=True)
+
+
+class WouldBuild(AdvisorError):
+    """An inference needs an engine that is not built yet, and this caller may not build
+    one (see `without_building`)."""
+
+
+@contextmanager
+def without_building() -> Iterator[None]:
+    """Inferences in this block raise WouldBuild rather than build an engine."""
+    token = _may_build.set(False)
+    try:
+        yield
+    finally:
+        _may_build.reset(token)
+
+
+def may_build() -> bool:
+    """Whether this caller may build an engine or compile rules now."""
+    return _may_build.get()
 
 
 class Engine(BaseEngine):
@@ -151,6 +181,8 @@ class EnginePool:
     def engine(self, answers: tuple[Known, ...] = ()) -> Iterator[Engine]:
         with self._lock:
             engine = self._closest(answers)
+            if engine is None and not _may_build.get():
+                raise WouldBuild(f"no idle engine among the {len(self._idle)} of this pool")
             self._lent += 1
         if engine is None:
             engine = self.build()

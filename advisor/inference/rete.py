@@ -1,10 +1,11 @@
 """experta, made usable: the only module of advisor that imports it.
 
-These stand between experta 1.9.4 (its last release) and a long-running service:
+These stand between experta 1.9.4 (its last release) and a long-running service, and touch
+nothing of experta's that another user of it in the same process would see:
 
 1. It does not import on Python 3.10+: its pinned frozendict 1.2 subclasses
-   `collections.Mapping`, which 3.10 removed. The removed ABC names are aliased before the
-   first import.
+   `collections.Mapping`, which 3.10 removed. The removed ABC names are aliased while
+   experta is imported, and removed again (frozendict reads them only to make its class).
 2. Importing it calls `logging.basicConfig()`, which would take over the logging of any
    program that embeds advisor. The handler it adds is removed again.
 3. Two process-wide `lru_cache`s make a reused engine slower every session (the agenda key
@@ -14,17 +15,22 @@ These stand between experta 1.9.4 (its last release) and a long-running service:
    from sharing any state.
 4. Every token the network passes on is built through a constructor that checks the types
    of its facts in `assert`s, debug checks that `python -O` drops; with them, building
-   tokens was a third of a turn. Tokens are built without them.
+   tokens was a third of a turn. advisor's network builds `_Token`s, without them.
 5. Its depth strategy looks for a withdrawn activation only beside the first one of the
    same key, so among many of one key (goal rules) some stayed on the agenda after the
    network withdrew them. `_Strategy` searches every activation of that key.
 6. Building the network makes a new `singledispatch` function for every rule it wires,
    which no dispatch cache can help: two thirds of building a small engine. The rules
-   advisor compiles (facts, `AND`, `NOT`) are wired by `_wire` instead, the same nodes in
-   the same order; anything else still goes to experta.
+   advisor compiles (facts, `AND`, `NOT`) are wired by `_wire` instead (`_Matcher` builds
+   its network through `_wire_rule`), the same kinds of nodes in the same order; anything
+   else still goes to experta's `wire_rule`.
 7. An activation's hash is computed again, over all its facts and context, every time the
    conflict set looks it up (some 40 µs each, a sixth of a turn in a large partition). An
-   activation does not change once made, so its hash is kept.
+   activation does not change once made, so an `_Activation` keeps its hash.
+
+Points 4 and 7 need experta's nodes to make advisor's classes: its own code is run with
+those names in place of experta's (`_rebound`), in node subclasses only advisor's network
+holds.
 """
 
 from __future__ import annotations
@@ -32,80 +38,122 @@ from __future__ import annotations
 import bisect
 import collections
 import collections.abc
+import contextlib
 import itertools
 import logging
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
 from typing import Any
 
-for _name in collections.abc.__all__:
-    if not hasattr(collections, _name):
-        setattr(collections, _name, getattr(collections.abc, _name))
 
-_root = logging.getLogger()
-_handlers_before = list(_root.handlers)
-
-import experta  # noqa: E402
-from experta import (  # noqa: E402
-    AS,
-    MATCH,
-    NOT,
-    Fact,
-    KnowledgeEngine,
-    P,
-    Rule,
-)
-from experta.activation import Activation  # noqa: E402
-from experta.conditionalelement import AND, EXISTS, FORALL, OR, TEST  # noqa: E402
-from experta.matchers import ReteMatcher  # noqa: E402
-from experta.matchers import rete as _rete  # noqa: E402
-from experta.matchers.rete.check import SameContextCheck  # noqa: E402
-from experta.matchers.rete.nodes import (  # noqa: E402
-    ConflictSetNode,
-    NotNode,
-    OrdinaryMatchNode,
-)
-from experta.matchers.rete.token import Token  # noqa: E402
-from experta.strategies import DepthStrategy  # noqa: E402
-
-for _handler in list(_root.handlers):
-    if _handler not in _handlers_before:
-        _root.removeHandler(_handler)
+@contextlib.contextmanager
+def _importable() -> Iterator[None]:
+    """Points 1 and 2 above, for the `with` block that imports experta."""
+    aliased = [name for name in collections.abc.__all__ if not hasattr(collections, name)]
+    for name in aliased:
+        setattr(collections, name, getattr(collections.abc, name))
+    root = logging.getLogger()
+    handlers_before = list(root.handlers)
+    try:
+        yield
+    finally:
+        for name in aliased:
+            delattr(collections, name)
+        for handler in list(root.handlers):
+            if handler not in handlers_before:
+                root.removeHandler(handler)
 
 
-def _token(cls: type, tag: Any, data: Any, context: Any = None) -> Any:
-    facts = {data} if isinstance(data, Fact) else set(data)
-    return tuple.__new__(cls, (tag, facts, {} if context is None else context))
+with _importable():
+    import experta
+    from experta import AS, MATCH, NOT, Fact, KnowledgeEngine, P, Rule
+    from experta.activation import Activation
+    from experta.conditionalelement import AND, EXISTS, FORALL, OR, TEST
+    from experta.matchers import ReteMatcher
+    from experta.matchers.rete.check import SameContextCheck
+    from experta.matchers.rete.nodes import (
+        BusNode,
+        ConflictSetNode,
+        NotNode,
+        OrdinaryMatchNode,
+    )
+    from experta.matchers.rete.token import Token, TokenInfo
+    from experta.matchers.rete.utils import wire_rule
+    from experta.strategies import DepthStrategy
+
+__all__ = ["AS", "MATCH", "NOT", "PASSIVE", "BaseEngine", "Fact", "P", "Rule", "experta"]
+
+# The salience of rules that never fire: their activations stand for something awaited,
+# and `BaseEngine.run` stops when only they are left.
+PASSIVE = -1
 
 
-def _copy(token: Any) -> Any:
-    return tuple.__new__(type(token), (token.tag, token.data.copy(), token.context.copy()))
+def _rebound(function: Callable[..., Any], **names: Any) -> Callable[..., Any]:
+    """experta's own `function`, reading `names` where it reads its module's globals: the
+    same code making advisor's classes, without changing experta's for anybody else."""
+    assert isinstance(function, types.FunctionType), function
+    scope = {**function.__globals__, **names}
+    rebound = types.FunctionType(
+        function.__code__, scope, function.__name__, function.__defaults__, function.__closure__
+    )
+    rebound.__qualname__ = function.__qualname__
+    return rebound
 
 
-Token.__new__ = _token
-Token.copy = _copy
+class _Token(Token):  # type: ignore[misc]
+    """experta's token, built without the checks of its constructor (point 4 above)."""
+
+    def __new__(cls, tag: Any, data: Any, context: Any = None) -> Any:
+        facts = {data} if isinstance(data, Fact) else set(data)
+        return tuple.__new__(cls, (tag, facts, {} if context is None else context))
+
+    def copy(self) -> Any:
+        return tuple.__new__(type(self), (self.tag, self.data.copy(), self.context.copy()))
 
 
-def _activation_hash(activation: Any) -> int:
-    kept: int | None = activation.__dict__.get("_hash")
-    if kept is None:
-        kept = activation._hash = _experta_activation_hash(activation)
-    return kept
+class _TokenInfo(TokenInfo):  # type: ignore[misc]
+    """What a node remembers of a `_Token`; a `NotNode` makes `_Token`s of it again."""
+
+    to_valid_token = _rebound(TokenInfo.to_valid_token, Token=_Token)
+    to_invalid_token = _rebound(TokenInfo.to_invalid_token, Token=_Token)
 
 
-_experta_activation_hash = Activation.__hash__
-Activation.__hash__ = _activation_hash
+_Token.to_info = _rebound(Token.to_info, TokenInfo=_TokenInfo)
 
-_experta_wire_rule = _rete.wire_rule
+
+class _Activation(Activation):  # type: ignore[misc]
+    """experta's activation, hashed once (point 7 above)."""
+
+    def __hash__(self) -> int:
+        kept: int | None = self.__dict__.get("_hash")
+        if kept is None:
+            kept = self._hash = super().__hash__()
+        return kept
+
+
+class _BusNode(BusNode):  # type: ignore[misc]
+    add = _rebound(BusNode.add, Token=_Token)
+    remove = _rebound(BusNode.remove, Token=_Token)
+
+
+class _OrdinaryMatchNode(OrdinaryMatchNode):  # type: ignore[misc]
+    _OrdinaryMatchNode__activation = _rebound(
+        OrdinaryMatchNode._OrdinaryMatchNode__activation, Token=_Token
+    )
+
+
+class _ConflictSetNode(ConflictSetNode):  # type: ignore[misc]
+    _activate = _rebound(ConflictSetNode._activate, Activation=_Activation)
 
 
 def _wire_rule(rule: Any, alpha_terminals: Any, lhs: Any = None) -> None:
     """experta's `wire_rule` for rules of facts, `AND` and `NOT` (point 6 above)."""
     lhs = rule if lhs is None else lhs
     if _elements(lhs) & {TEST, FORALL, EXISTS, OR}:
-        _experta_wire_rule(rule, alpha_terminals, lhs=lhs)
+        wire_rule(rule, alpha_terminals, lhs=lhs)
         return
     last = _wire(lhs, alpha_terminals)
-    node = ConflictSetNode(rule)
+    node = _ConflictSetNode(rule)
     last.add_child(node, node.activate)
 
 
@@ -125,7 +173,7 @@ def _wire(element: Any, alpha_terminals: Any) -> Any:
         return _wire(element[0], alpha_terminals)
     current = None
     for first, second in itertools.pairwise(element):
-        node_cls = NotNode if isinstance(second, NOT) else OrdinaryMatchNode
+        node_cls = NotNode if isinstance(second, NOT) else _OrdinaryMatchNode
         if current is None:
             current = node_cls(SameContextCheck())
             left = _wire(first, alpha_terminals)
@@ -136,15 +184,6 @@ def _wire(element: Any, alpha_terminals: Any) -> Any:
         left.add_child(current, current.activate_left)
         right.add_child(current, current.activate_right)
     return current
-
-
-_rete.wire_rule = _wire_rule
-
-__all__ = ["AS", "MATCH", "NOT", "PASSIVE", "BaseEngine", "Fact", "P", "Rule", "experta"]
-
-# The salience of rules that never fire: their activations stand for something awaited,
-# and `BaseEngine.run` stops when only they are left.
-PASSIVE = -1
 
 
 class _Strategy(DepthStrategy):  # type: ignore[misc]
@@ -193,6 +232,13 @@ class _Matcher(ReteMatcher):  # type: ignore[misc]
             todo.extend(child.node for child in node.children)
             if isinstance(node, ConflictSetNode):
                 node._activate = self._marking(node, node._activate)
+
+    def build_network(self) -> None:
+        # experta's constructor made a `BusNode`; advisor's network starts from its own.
+        self.root_node = _BusNode()
+        super().build_network()
+
+    build_beta_part = staticmethod(_rebound(ReteMatcher.build_beta_part, wire_rule=_wire_rule))
 
     def _marking(self, node: Any, activate: Callable[[Any], Any]) -> Callable[[Any], Any]:
         def marked(token: Any) -> Any:

@@ -48,8 +48,8 @@ def bundled_rules() -> Path:
 def load_knowledge(path: str | Path | None = None, *, use_cache: bool = True) -> Knowledge:
     """Read and check every `*.yaml` file of a folder (or one file); all or nothing.
 
-    A folder's checked knowledge is kept in a cache beside it (see `cache.py`) and read
-    from there while no rule file changes.
+    A folder's checked knowledge is kept in the user's cache folder (see `cache.py`) and
+    read from there while no rule file changes.
     """
     root = Path(path) if path is not None else bundled_rules()
     if root.is_dir():

@@ -7,6 +7,8 @@ whether the text is an answer at all (it names an error the knowledge base knows
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +16,12 @@ from typing import Any
 from advisor.knowledge.model import UNKNOWN, Knowledge, Question
 from advisor.language.answers import Answer, Answers
 from advisor.language.reader import Read, Reader, Reading, recognises
+
+# Short messages remembered with what they say: most answers are a few words that many
+# people type alike ("msn", "yes", "Windows XP"). Longer ones (pastes) rarely repeat and
+# take more memory: they are read every time.
+REMEMBERED = 4_096
+REMEMBERED_LENGTH = 120  # characters
 
 
 @dataclass(frozen=True)
@@ -59,8 +67,28 @@ class Understander:
             f.id: [p.id for p in f.patterns if recognises(knowledge, p)]
             for f in knowledge.facts.values()
         }
+        self._memo: OrderedDict[tuple[str, Question], Understanding] = OrderedDict()
+        self._memo_lock = threading.Lock()
 
     def understand(self, text: str, question: Question) -> Understanding:
+        """What `text` says at `question`: a function of the two alone (nobody changes an
+        Understanding once made), so the short texts read last are not read again."""
+        if len(text) > REMEMBERED_LENGTH:
+            return self._understand(text, question)
+        key = (text, question)
+        with self._memo_lock:
+            found = self._memo.get(key)
+            if found is not None:
+                self._memo.move_to_end(key)
+                return found
+        found = self._understand(text, question)
+        with self._memo_lock:
+            self._memo[key] = found
+            if len(self._memo) > REMEMBERED:
+                self._memo.popitem(last=False)
+        return found
+
+    def _understand(self, text: str, question: Question) -> Understanding:
         read = self.reader.read(text)
         if question.kind != "text":
             answer = self.answers.answer(question, read)

@@ -10,16 +10,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from advisor.dialog import commands
+
 Data = Mapping[str, Any]
 RESOLUTION = {"step", "note", "warning"}
 
 DONE = {"", "done", "d", "ok", "next", "yes", "y"}
 SKIP = {"skip", "s"}
-WHY = {"why", "w", "/why", "/how"}
-HELP = {"help", "h", "?", "/help"}
+# At a step no question waits, so /why asks about the step; other commands are the session's.
+WHY = {"why", "w", "/why"}
+HELP = {"help", "h", "?"}
 ALL = {"all", "a"}
-QUIT = {"quit", "q", "stop", "/quit"}
-KEYS = "Enter or done: it is done · skip · why: why this step · all: show the rest · quit"
+QUIT = {"quit", "q", "stop"}
+KEYS = (
+    "Enter or done: it is done · skip · why: why this step · all: show the rest · quit"
+    " · /help: the commands, which work here too"
+)
+Meaning = Literal["next", "why", "help", "all", "quit", "command", "unknown"]
 
 
 @dataclass
@@ -79,6 +86,7 @@ class Guide:
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)  # given all at once, not walked through
+    mode: Literal["guided", "all"] | None = None  # how the person chose to see the steps
 
     @property
     def current(self) -> Stop | None:
@@ -89,21 +97,32 @@ class Guide:
     def advance(self) -> None:
         self.index += 1
 
-    def answer(self, text: str) -> Literal["next", "why", "help", "all", "quit", "unknown"]:
-        """What an answer at the current step means; records done and skipped steps."""
+    def answer(self, text: str) -> Meaning:
+        """What an answer at the current step means; records done and skipped steps, and
+        moves on (past the step for "all", to the end for "quit")."""
         said = text.strip().lower()
         stop = self.current
         if stop is None or stop.step is None:
             return "next"
-        step_id = str(stop.step["id"])
-        if said in DONE:
-            self.done.append(step_id)
-        elif said in SKIP:
-            self.skipped.append(step_id)
-        else:
-            for words, meaning in ((WHY, "why"), (HELP, "help"), (ALL, "all"), (QUIT, "quit")):
-                if said in words:
-                    return meaning  # type: ignore[return-value]
-            return "unknown"
+        if said in WHY:
+            return "why"
+        if said in HELP:
+            return "help"
+        if said in QUIT:
+            self.index = len(self.resolution.stops)
+            return "quit"
+        if said in ALL:
+            self.advance()  # this step was shown: the rest follow it, all at once
+            return "all"
+        if said not in DONE | SKIP:
+            return "command" if commands.parse(said) is not None else "unknown"
+        (self.done if said in DONE else self.skipped).append(str(stop.step["id"]))
         self.advance()
         return "next"
+
+    def rest(self) -> list[Stop]:
+        """The stops not walked through, to show all at once (their steps count as shown)."""
+        stops = self.resolution.stops[self.index :]
+        self.index = len(self.resolution.stops)
+        self.shown += [str(m["id"]) for s in stops for m in s.messages if m["type"] == "step"]
+        return stops

@@ -26,6 +26,7 @@ from starlette.routing import Mount, Route
 from advisor.dialog.explain import Explanation
 from advisor.dialog.knowledgebase import KnowledgeBase, load
 from advisor.dialog.session import Session
+from advisor.inference.engine import WouldBuild, without_building
 from advisor.inference.runtime import configure_gc
 from advisor.version import __version__
 from advisor.web.conversations import Conversations, Said
@@ -64,6 +65,7 @@ class Api:
         self.conversations = conversations
         self.settings = settings
         self._limiter: anyio.CapacityLimiter | None = None
+        self._builder = anyio.CapacityLimiter(1)
         self.courier: Courier | None = None  # delivers hand-offs, once the app runs
 
     async def work(self, fn: Callable[..., T], *args: Any) -> T:
@@ -74,16 +76,24 @@ class Api:
         event loop had to win the lock back from a busy thread (up to the 5 ms switch
         interval) at every step of every request: measured with one worker and SQLite, two
         threads did 328-338 turns/s at 10 conversations and the loop 399-417; at 100, 247-266
-        against 273-309. The price is that a rare slow turn (an engine built, a long history
-        replayed) holds up the worker's other requests; the other workers go on."""
+        against 273-309. A turn that would wait for its conversation or build an engine
+        raises before it changes anything, and is made again on a thread; a long history
+        replayed still holds up the worker's other requests."""
         if self.settings.threads == 0:
             try:
-                with without_waiting():
+                with without_waiting(), without_building():
                     return fn(*args)
             except WouldWait:
                 # Another turn holds the conversation (on another worker, or a retry): this
                 # one waits for it in a thread, and the loop serves everyone else meanwhile.
                 return await anyio.to_thread.run_sync(functools.partial(fn, *args))
+            except WouldBuild:
+                # Tens of milliseconds of Python (after a start, one per conversation until
+                # the pools are full). One thread builds: the loop competes with it alone
+                # for the interpreter lock, and each build takes the least time it can.
+                return await anyio.to_thread.run_sync(
+                    functools.partial(fn, *args), limiter=self._builder
+                )
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.settings.threads)
         return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=self._limiter)
@@ -249,6 +259,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(ApiError("not_found", f"Nothing at {request.url.path}."))
 
 
+def _warm(kb: KnowledgeBase) -> None:
+    """Compile the rules and the language patterns, and build a first engine, before the
+    first person waits for them."""
+    kb.infer([])
+    _ = kb.understander
+
+
 def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = None) -> Starlette:
     """The whole service: API, OpenAPI document, widget and demo page."""
     settings = settings or Settings()
@@ -261,8 +278,7 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         configure_gc()  # this process is a worker: see advisor.inference.runtime
-        # Compile the rules and build a first engine before the first person waits for it.
-        await api.work(kb.infer, [])
+        await anyio.to_thread.run_sync(_warm, kb)
         async with anyio.create_task_group() as tasks:
             if settings.handoff_url:
                 api.courier = Courier(store, settings.handoff_url, settings.handoff_secret)

@@ -73,8 +73,8 @@ class Conversations:
         session = self.kb.new_session()
         reply = session.start().to_dict()
         now = time.time()
-        opening = {"sent": None, "client_message_id": None, "reply": reply, "at": now}
-        record = Record(conversation_id, _hash(token), session.to_state(), [opening], now, now)
+        record = Record(conversation_id, _hash(token), session.to_state(), now, now)
+        record.add({"sent": None, "client_message_id": None, "reply": reply, "at": now})
         self.store.create(record)
         self.store.summarize(summarize(record, session))
         return {"conversation_id": conversation_id, "token": token, "reply": reply}
@@ -174,7 +174,7 @@ class Conversations:
             earlier = self._earlier(record, said)
             if earlier is not None:
                 return earlier, True
-            if len(record.turns) > self.settings.max_turns:
+            if record.count > self.settings.max_turns:
                 raise ApiError(
                     "conversation_full",
                     f"This conversation has {self.settings.max_turns} turns, its limit. "
@@ -190,7 +190,7 @@ class Conversations:
                 )
             now = time.time()
             data = reply.to_dict()
-            record.turns.append(
+            record.add(
                 {
                     "sent": said.sent,
                     "client_message_id": said.client_message_id,
@@ -215,7 +215,7 @@ class Conversations:
             "expires": _time(record.updated + self.settings.idle_timeout),
             "done": session.done,
             "question": session.reply([]).to_dict()["question"],
-            "turns": [{**turn, "at": _time(turn["at"])} for turn in record.turns],
+            "turns": [{**turn, "at": _time(turn["at"])} for turn in self.store.turns(record)],
             "handoff": self._handoff(record, session),
         }
 
@@ -271,21 +271,19 @@ class Conversations:
                 "Start a new conversation.",
             ) from exc
 
-    @staticmethod
-    def _earlier(record: Record, said: Said) -> dict[str, Any] | None:
+    def _earlier(self, record: Record, said: Said) -> dict[str, Any] | None:
         """The reply already given to this message, when it is a retry."""
-        if said.client_message_id is None:
+        n = record.messages.get(said.client_message_id or "")
+        if n is None:
             return None
-        for turn in record.turns:
-            if turn["client_message_id"] == said.client_message_id:
-                if turn["sent"] != said.sent:
-                    raise ApiError(
-                        "client_message_id_reused",
-                        "This client_message_id was sent before with another message.",
-                    )
-                reply: dict[str, Any] = turn["reply"]
-                return reply
-        return None
+        (turn,) = self.store.turns(record, n, n + 1)
+        if turn["sent"] != said.sent:
+            raise ApiError(
+                "client_message_id_reused",
+                "This client_message_id was sent before with another message.",
+            )
+        reply: dict[str, Any] = turn["reply"]
+        return reply
 
     @staticmethod
     def _text(session: Session, said: Said) -> str:

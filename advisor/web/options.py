@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from advisor.web.protocol import Limits
 from advisor.web.settings import Settings
 
 PREFIX = "ADVISOR_"
@@ -53,6 +54,23 @@ class ServeOptions(BaseSettings):
         ge=0,
         description="threads a worker runs turns on; 0 runs them on its event loop",
     )
+    max_header_bytes: int = Field(
+        Limits.head_bytes, ge=1024, description="largest request line and headers, bytes (431)"
+    )
+    header_timeout: float = Field(
+        Limits.head_seconds,
+        gt=0,
+        description="seconds a client has to send the request line and headers, and as long "
+        "again for a body (408)",
+    )
+    keep_alive_timeout: float = Field(
+        5.0, gt=0, description="seconds an idle connection is kept open between requests"
+    )
+    max_connections: int = Field(
+        Limits.connections,
+        ge=0,
+        description="connections a worker serves at once; past them it answers 503; 0: any",
+    )
     forwarded_allow_ips: str | None = Field(
         None, description="proxies trusted for X-Forwarded-For (uvicorn's; default: 127.0.0.1)"
     )
@@ -76,6 +94,9 @@ class ServeOptions(BaseSettings):
         if isinstance(value, str):
             return [o.strip() for o in value.split(",") if o.strip()]
         return value
+
+    def limits(self) -> Limits:
+        return Limits(self.max_header_bytes, self.header_timeout, self.max_connections)
 
     def settings(self) -> Settings:
         return Settings(

@@ -22,13 +22,14 @@ from advisor.web.app import create_app
 from advisor.web.logs import log_config
 from advisor.web.metrics import MULTIPROCESS
 from advisor.web.options import ServeOptions
+from advisor.web.protocol import Protocol
 
 
 class ListenError(AdvisorError):
     """The address and port to serve on cannot be had."""
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -58,7 +59,7 @@ def serve(options: ServeOptions) -> int:
     # Built once here even with several workers: a wrong store or broken rules fail now,
     # with their message, rather than in every worker.
     app = create_app(settings)
-    sock = _bind(options.host, options.port)
+    sock = bind(options.host, options.port)
     bound = sock.getsockname()[1]
     host = options.host
     shown = f"[{host}]" if ":" in host else host
@@ -73,11 +74,21 @@ def serve(options: ServeOptions) -> int:
         log_level=options.log_level,
         log_config=log_config(options.log_format, options.log_level) or LOGGING_CONFIG,
         server_header=False,
+        # uvicorn calls it as it would its class; a partial pickles for the workers.
+        http=functools.partial(Protocol, limits=options.limits()),  # type: ignore[arg-type]
+        timeout_keep_alive=options.keep_alive_timeout,  # type: ignore[arg-type]  # a float works
     )
     if workers > 1:
         app.state.store.close()  # the workers open their own
+    run(config, sock)
+    return 0
+
+
+def run(config: uvicorn.Config, sock: socket.socket) -> None:
+    """Serve `config` on the bound `sock` until interrupted: in this process, or in
+    `config.workers` processes that share the socket."""
     try:
-        if workers > 1:
+        if config.workers > 1:
             Multiprocess(config, sockets=[sock]).run()
         else:
             uvicorn.Server(config).run(sockets=[sock])
@@ -86,4 +97,3 @@ def serve(options: ServeOptions) -> int:
     finally:
         sock.close()
     sys.stdout.flush()
-    return 0

@@ -3,8 +3,10 @@
 No worker keeps a conversation in memory: each request loads its record, and a turn
 changes it inside `Store.locked`, which no other turn of the same conversation enters at
 the same time, in any thread, process or machine. A record is the session's small state,
-a hash of its token, and the turns so far (for GET and for idempotent retries); it is
-removed once it has been idle for `idle_timeout` seconds. The stores also count requests
+a hash of its token and what a turn needs of the turns so far; the turns themselves (for
+GET and for idempotent retries) are a log kept beside it, to which a turn only adds: a
+long conversation costs no more per turn than a short one. Both are removed once the
+conversation has been idle for `idle_timeout` seconds. The stores also count requests
 per client for the rate limit, so that every worker counts against the same budget.
 """
 
@@ -71,25 +73,58 @@ class Conflict(StoreError):
 
 @dataclass
 class Record:
-    """One conversation as stored."""
+    """One conversation as stored: all but its turns, which are in the store's log."""
 
     id: str
     token_hash: str
     state: dict[str, Any]
-    # {"sent", "client_message_id", "reply", "at"}; the first is the opening, sent None
-    turns: list[dict[str, Any]]
     created: float
     updated: float
     feedback: list[dict[str, Any]] = field(default_factory=list)  # {"solved", "comment", "at"}
     handoffs: list[dict[str, Any]] = field(default_factory=list)  # {"contact", "comment", "at"}
+    logged: int = 0  # turns in the log
+    # What a turn needs of the earlier ones: the number of the turn of each
+    # client_message_id (to answer a retry), and each type of message said, with when it
+    # first was (for the report).
+    messages: dict[str, int] = field(default_factory=dict)
+    said: dict[str, float] = field(default_factory=dict)
+    # Turns added since the record was read, each {"sent", "client_message_id", "reply",
+    # "at"} (the opening's sent is None): the next save adds them to the log.
+    unlogged: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """The turns so far, the opening included."""
+        return self.logged + len(self.unlogged)
+
+    def add(self, turn: dict[str, Any]) -> None:
+        if turn["client_message_id"] is not None:
+            self.messages[turn["client_message_id"]] = self.count
+        for message in turn["reply"]["messages"]:
+            self.said.setdefault(message["type"], turn["at"])
+        self.unlogged.append(turn)
 
     def dumps(self) -> str:
-        data = {k: v for k, v in vars(self).items() if k != "id"}
+        data = {k: v for k, v in vars(self).items() if k not in ("id", "unlogged")}
+        data["logged"] = self.count  # as it will be once saved
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    def logs(self) -> list[str]:
+        """The turns to add to the log, as stored."""
+        return [json.dumps(t, ensure_ascii=False, separators=(",", ":")) for t in self.unlogged]
+
+    def saved(self) -> None:
+        self.logged, self.unlogged = self.count, []
 
     @classmethod
     def loads(cls, conversation_id: str, text: str) -> Record:
-        return cls(id=conversation_id, **json.loads(text))
+        data = json.loads(text)
+        old = data.pop("turns", None)
+        record = cls(id=conversation_id, **data)
+        # A record of before the log held its turns: they are logged by its next save.
+        for turn in old or ():
+            record.add(turn)
+        return record
 
 
 class Slot:
@@ -109,7 +144,8 @@ class Store(ABC):
         self.lock_wait = lock_wait
 
     @abstractmethod
-    def create(self, record: Record) -> None: ...
+    def create(self, record: Record) -> None:
+        """Keep a new conversation, its turns so far (the opening) in its log."""
 
     @abstractmethod
     def load(self, conversation_id: str) -> Record | None:
@@ -117,7 +153,23 @@ class Store(ABC):
 
     @abstractmethod
     def locked(self, conversation_id: str) -> AbstractContextManager[Slot]:
-        """Hold the conversation for one turn; raises Busy when that takes over `lock_wait`."""
+        """Hold the conversation for one turn; raises Busy when that takes over `lock_wait`.
+        A save writes the record and adds its new turns to the log."""
+
+    def turns(
+        self, record: Record, start: int = 0, stop: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The record's turns from `start` to `stop` (as in a slice): those in the log as
+        the record was read (a turn since is not shown with an older record), then those
+        not saved yet."""
+        stop = record.count if stop is None else min(stop, record.count)
+        last = min(stop, record.logged)
+        logged = self._logged(record.id, start, last) if start < last else []
+        return logged + record.unlogged[max(0, start - record.logged) : stop - record.logged]
+
+    @abstractmethod
+    def _logged(self, conversation_id: str, start: int, stop: int) -> list[dict[str, Any]]:
+        """Turns `start` to `stop` of a conversation's log."""
 
     @abstractmethod
     def hit(self, client: str, limit: int, window: float) -> float | None:
@@ -186,6 +238,12 @@ CREATE TABLE IF NOT EXISTS conversations (
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS conversations_updated ON conversations (updated);
+CREATE TABLE IF NOT EXISTS turns (
+    conversation TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (conversation, n)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hits (
     client TEXT PRIMARY KEY,
     period INTEGER NOT NULL,
@@ -260,10 +318,40 @@ class SQLiteStore(Store):
     def create(self, record: Record) -> None:
         with self._errors():
             self._purge(record.created)
-            self._db().execute(
-                "INSERT INTO conversations (id, updated, data) VALUES (?, ?, ?)",
-                (record.id, record.updated, record.dumps()),
+            with self._transaction() as db:
+                db.execute(
+                    "INSERT INTO conversations (id, updated, data) VALUES (?, ?, ?)",
+                    (record.id, record.updated, record.dumps()),
+                )
+                self._log(db, record)
+        record.saved()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:  # a COMMIT that failed (busy) leaves it open
+                db.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _log(db: sqlite3.Connection, record: Record) -> None:
+        db.executemany(
+            "INSERT INTO turns (conversation, n, data) VALUES (?, ?, ?)",
+            [(record.id, record.logged + n, text) for n, text in enumerate(record.logs())],
+        )
+
+    def _logged(self, conversation_id: str, start: int, stop: int) -> list[dict[str, Any]]:
+        with self._errors():
+            rows = self._db().execute(
+                "SELECT data FROM turns WHERE conversation = ? AND n >= ? AND n < ? ORDER BY n",
+                (conversation_id, start, stop),
             )
+            return [json.loads(data) for (data,) in rows.fetchall()]
 
     def _purge(self, now: float) -> None:
         # Expired rows are also invisible to `load`, so deleting them can wait: at most once
@@ -272,7 +360,13 @@ class SQLiteStore(Store):
             return
         self._purged = now
         db = self._db()
-        db.execute("DELETE FROM conversations WHERE updated < ?", (now - self.idle_timeout,))
+        idle = now - self.idle_timeout
+        db.execute(
+            "DELETE FROM turns WHERE conversation IN "
+            "(SELECT id FROM conversations WHERE updated < ?)",
+            (idle,),
+        )
+        db.execute("DELETE FROM conversations WHERE updated < ?", (idle,))
         db.execute("DELETE FROM hits WHERE expires < ?", (now,))
 
     def _row(self, conversation_id: str) -> str | None:
@@ -297,14 +391,17 @@ class SQLiteStore(Store):
             read = self._row(conversation_id)
         slot = Slot(None if read is None else Record.loads(conversation_id, read))
         yield slot
-        if slot.saved is not None:
-            with self._errors():
-                saved = self._db().execute(
+        record = slot.saved
+        if record is not None:
+            with self._errors(), self._transaction() as db:
+                saved = db.execute(
                     "UPDATE conversations SET updated = ?, data = ? WHERE id = ? AND data = ?",
-                    (slot.saved.updated, slot.saved.dumps(), conversation_id, read),
+                    (record.updated, record.dumps(), conversation_id, read),
                 )
-            if saved.rowcount != 1:
-                raise Conflict(f"conversation {conversation_id} changed during the turn")
+                if saved.rowcount != 1:
+                    raise Conflict(f"conversation {conversation_id} changed during the turn")
+                self._log(db, record)
+            record.saved()
 
     def hit(self, client: str, limit: int, window: float) -> float | None:
         now = time.time()
@@ -396,9 +493,10 @@ class SQLiteStore(Store):
 class RedisStore(Store):
     """Redis, shared by any number of processes and machines.
 
-    A record is one string key whose expiry is reset by every turn, so Redis itself removes
-    idle conversations. A turn holds a Redis lock on its conversation (with a TTL, so a
-    worker that dies mid-turn does not block the conversation for good).
+    A record is one string key and its log a list beside it (RPUSH adds a turn); every turn
+    resets the expiry of both, so Redis itself removes idle conversations. A turn holds a
+    Redis lock on its conversation (with a TTL, so a worker that dies mid-turn does not
+    block the conversation for good).
     """
 
     def __init__(
@@ -434,12 +532,26 @@ class RedisStore(Store):
             raise StoreError(f"Redis at {self.url}: {exc}") from exc
 
     def _write(self, record: Record) -> None:
-        key = self._key("conversation", record.id)
-        self.redis.set(key, record.dumps(), px=math.ceil(self.idle_timeout * 1000))
+        expiry = math.ceil(self.idle_timeout * 1000)
+        log = self._key("turns", record.id)
+        pipe = self.redis.pipeline()  # MULTI: the record and its log change together
+        pipe.set(self._key("conversation", record.id), record.dumps(), px=expiry)
+        if record.unlogged:
+            pipe.rpush(log, *record.logs())
+        pipe.pexpire(log, expiry)
+        pipe.execute()
+        record.saved()
 
     def create(self, record: Record) -> None:
         with self._errors():
             self._write(record)
+
+    def _logged(self, conversation_id: str, start: int, stop: int) -> list[dict[str, Any]]:
+        with self._errors():
+            found = cast(
+                list[str], self.redis.lrange(self._key("turns", conversation_id), start, stop - 1)
+            )
+        return [json.loads(t) for t in found]
 
     def load(self, conversation_id: str) -> Record | None:
         with self._errors():

@@ -20,25 +20,16 @@ NO_MATCH_TEXT = 200  # characters of an unmatched error text kept for the report
 def summarize(record: Record, session: Session) -> dict[str, Any]:
     """The conversation as the report counts it: how it ended (if it did), the articles it
     concluded, the question it stopped at, its turns, and what the person said of it."""
-    types = [[m["type"] for m in turn["reply"]["messages"]] for turn in record.turns]
-    answered_at = next(
-        (
-            turn["at"]
-            for turn, kinds in zip(record.turns, types, strict=True)
-            if _ANSWERED & set(kinds)
-        ),
-        None,
-    )
+    answered_at = min((record.said[t] for t in _ANSWERED if t in record.said), default=None)
     applies = [a for a, c in session.inference.outcomes.items() if c.status == "applies"]
     ruled_out = [a for a, c in session.inference.outcomes.items() if c.status != "applies"]
-    said = [kind for kinds in types for kind in kinds]
     if applies and session.done:
         outcome: str | None = "advice"
-    elif "no_match" in said:
+    elif "no_match" in record.said:
         outcome = "no_match"
     elif ruled_out and session.done:
         outcome = "not_applicable"
-    elif "goodbye" in said:
+    elif "goodbye" in record.said:
         outcome = "quit"
     else:
         outcome = None  # still going, or left
@@ -47,7 +38,7 @@ def summarize(record: Record, session: Session) -> dict[str, Any]:
         "id": record.id,
         "started": record.created,
         "updated": record.updated,
-        "turns": len(record.turns) - 1,  # the opening is not a turn of the person
+        "turns": record.count - 1,  # the opening is not a turn of the person
         "outcome": outcome,
         "articles": applies if outcome == "advice" else ruled_out,
         "seconds_to_answer": None if answered_at is None else answered_at - record.created,
