@@ -1,28 +1,30 @@
 """The HTTP service under load, beside a floor app on the same stack, in one run.
 
-    python -m benchmarks.http [--quick] [--open 4,200,5000] [--turns 3000]
+    python -m benchmarks.http [--quick] [--open 4,200,5000] [--seconds 10]
 
 For 1 and 2 worker processes, SQLite and Redis, it starts `advisor serve` and the floor
 app (`http_floor.py`: the same stack and store, a dictionary lookup instead of advisor) on
-loopback, and drives each at 4, 200 and 5,000 open conversations with httpx and asyncio:
+loopback, and drives each at 4, 200 and 5,000 open conversations:
 
-- open conversations: created up front, each taken to a random point of its bundled
-  conversation (as in a service that has run for a while, where conversations are at
-  every stage), and kept in the store and the service's caches. At most `CONNECTIONS`
-  turns are in flight at once: each connection (as a portal's proxy would) sends the next
-  answer of a random open conversation that is waiting, so each person waits for minutes
-  between answers at 5,000 open, well under a second at 4, while the load is the same. A
-  conversation that ends is replaced by a new one (its opening is a turn too).
-- capacity: no waits; the turns per second are what the service can do. The client runs
-  on the same machine, so this run also counts the CPU time per turn of the client and of
-  the service (its worker processes, and redis-server when it is the store): the service's
-  is the cost of a turn.
+- open conversations: created up front by httpx, each taken to a random point of its
+  bundled conversation (as in a service that has run for a while, where conversations are
+  at every stage), and kept in the store and the service's caches. Then wrk sends the
+  turns (`http_load.lua`): at most `CONNECTIONS` are in flight at once, each connection
+  (as a portal's proxy would) sending the next answer of a random open conversation that
+  is waiting, so each person waits for minutes between answers at 5,000 open, well under a
+  second at 4, while the load is the same. A conversation that ends is replaced by a new
+  one (its opening is a turn too). wrk, a C client, takes a small part of the two cores the
+  service shares with it; a Python client took more CPU per turn than the service did.
+- capacity: no waits; the turns per second are what the service can do. This run also
+  counts the CPU time per turn of the client (wrk) and of the service (its worker
+  processes, and redis-server when it is the store): the service's is the cost of a turn.
 - latency: the connections wait between turns (random waits, exponential, seeded: equal
   waits would keep them in step) so that together they offer 500 turns per second, or 80%
   of the capacity when that is less (a service run at its capacity only measures its
   queue); the p50 and p99 of a turn (one POST) at that load.
 
-Every figure is of this run on this machine; nothing here asserts a time.
+Every figure is of this run on this machine; nothing here asserts a time. wrk must be
+installed (Debian's `wrk`; `.ci/run` installs it).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import asyncio
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -43,15 +46,15 @@ from typing import Any
 
 import httpx
 
-from benchmarks.measure import BUNDLED, ms, p99
+from benchmarks.measure import BUNDLED, ms
 from benchmarks.services import start_redis
 
 OPEN = (4, 200, 5_000)
 QUICK_OPEN = (4, 20)
-TURNS, QUICK_TURNS = 2_000, 100  # per run, at each number of open conversations
+SECONDS, QUICK_SECONDS = 10, 1  # per run, at each number of open conversations
 CONNECTIONS = 16  # turns in flight at most
 OFFERED = 500.0  # turns per second offered in the latency run, at most
-KEEPALIVE = 2.0  # seconds a client keeps an idle connection (uvicorn closes them at 5)
+LOAD = Path(__file__).with_name("http_load.lua")
 APPS = ("advisor", "floor")
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,7 +77,7 @@ def run(
     tmp: Path,
     quick: bool,
     sizes: Sequence[int] | None = None,
-    turns: int | None = None,
+    seconds: int | None = None,
     workers: Sequence[int] | None = None,
     stores: Sequence[str] = ("sqlite", "redis"),
     progress: bool = False,
@@ -83,7 +86,7 @@ def run(
     number of open conversations in `sizes`."""
     notes: list[str] = []
     sizes = sizes or (QUICK_OPEN if quick else OPEN)
-    turns = turns or (QUICK_TURNS if quick else TURNS)
+    seconds = seconds or (QUICK_SECONDS if quick else SECONDS)
     workers = workers or ((1,) if quick else (1, 2))
     redis: tuple[subprocess.Popen[bytes], str] | None = None
     if "redis" in stores:
@@ -105,7 +108,7 @@ def run(
                     )
                     with _Server(app, count, url, tmp) as (address, pid):
                         service = [pid, redis[0].pid] if redis and store == "redis" else [pid]
-                        found = asyncio.run(_measure(address, service, sizes, turns))
+                        found = _measure(address, service, sizes, seconds, tmp)
                     for size, figures in found:
                         results.append(Result(app, count, store, size, *figures))
                         if progress:  # a long run shows what it has so far
@@ -120,101 +123,155 @@ def run(
 @dataclass
 class _Person:
     path: str
-    auth: dict[str, str]
+    token: str
     answers: list[str]  # still to send
 
 
 class _Load:
-    """The open conversations of one service, and the client that talks to it."""
+    """The open conversations of one service: httpx opens them, wrk drives them."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
+    def __init__(self, url: str) -> None:
+        self.url = url
         self.waiting: list[_Person] = []  # open, and no turn of theirs in flight
         self.people = 0  # started so far: each has a number of its own in its error text
         self.pick = random.Random(0)
+        self.size = 0  # conversations kept open
 
-    async def start(self) -> _Person:
+    async def start(self, client: httpx.AsyncClient) -> _Person:
         n = self.people
         self.people += 1
-        created = (await self.client.post("/v1/conversations", json={})).raise_for_status()
+        created = (await client.post("/v1/conversations", json={})).raise_for_status()
         data = created.json()
         first, *rest = BUNDLED[n % len(BUNDLED)]
         return _Person(
             f"/v1/conversations/{data['conversation_id']}/messages",
-            {"Authorization": f"Bearer {data['token']}"},
+            data["token"],
             [f"{first} (seen by user {n})", *rest],
         )
 
-    async def say(self, person: _Person) -> None:
+    async def say(self, client: httpx.AsyncClient, person: _Person) -> None:
         answer = person.answers.pop(0)
-        sent = await self.client.post(person.path, json={"text": answer}, headers=person.auth)
+        auth = {"Authorization": f"Bearer {person.token}"}
+        sent = await client.post(person.path, json={"text": answer}, headers=auth)
         sent.raise_for_status()
 
-    async def open(self, size: int) -> None:
-        """Open conversations until `size` are, each at a random point of its answers."""
+    def open(self, size: int) -> None:
+        """Keep `size` conversations open from now on: open those missing, each taken to a
+        random point of its answers."""
+        self.size = size
+        asyncio.run(self._open())
 
-        async def opener() -> None:
-            while self.people < size:
-                person = await self.start()
+    async def _open(self) -> None:
+        wanted = [self.size - len(self.waiting)]
+
+        async def opener(client: httpx.AsyncClient) -> None:
+            while wanted[0] > 0:
+                wanted[0] -= 1
+                person = await self.start(client)
                 for _ in range(self.pick.randrange(len(person.answers))):
-                    await self.say(person)
+                    await self.say(client, person)
                 self.waiting.append(person)
 
-        await asyncio.gather(*(opener() for _ in range(CONNECTIONS)))
+        limits = httpx.Limits(max_connections=CONNECTIONS)
+        async with httpx.AsyncClient(base_url=self.url, timeout=60, limits=limits) as client:
+            await asyncio.gather(*(opener(client) for _ in range(CONNECTIONS)))
 
-    async def drive(self, turns: int, pause: float) -> tuple[int, float, list[float]]:
-        """(turns done, seconds, the latency of each answer) of about `turns` turns, by
-        connections that wait `pause` seconds on average before each."""
-        latencies: list[float] = []
-        budget = [turns]
+    def drive(self, seconds: int, pause: float, tmp: Path) -> _Driven:
+        """`seconds` of turns sent by wrk over min(CONNECTIONS, open) connections that
+        wait `pause` seconds on average before each; the conversations are left as wrk
+        leaves them, and those that ended as it stopped replaced."""
+        asyncio.run(self._open())
+        people = tmp / "people.lua"
+        people.write_text(
+            "return {people = {"
+            + ",".join(_lua("\t".join([p.path, p.token, *p.answers])) for p in self.waiting)
+            + "}, bundled = {"
+            + ",".join(_lua("\t".join(answers)) for answers in BUNDLED)
+            + f"}}, started = {self.people}}}"
+        )
+        connections = min(CONNECTIONS, len(self.waiting))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        ran = subprocess.run(
+            [
+                *("wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s"),
+                *("-s", str(LOAD), self.url, "--", str(people), str(pause * 1000)),
+                str(self.people),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        figures: dict[str, float] = {}
+        self.waiting = []
+        for line in ran.stdout.splitlines():
+            kind, _, rest = line.partition(" ")
+            if kind == "figures":
+                figures = {k: float(v) for k, v in (f.split("=") for f in rest.split())}
+            elif kind == "started":
+                self.people = int(rest)
+            elif kind == "person":
+                path, token, *answers = rest.split("\t")
+                if answers:  # one that ended as wrk stopped is not open any more
+                    self.waiting.append(_Person(path, token, answers))
+        failed = sum(figures.get(k, 1) for k in ("failed", "connect", "read", "write", "timeout"))
+        if ran.returncode or not figures or failed:
+            raise RuntimeError(f"wrk: {figures or 'no figures'}; {ran.stderr.strip()[-3000:]}")
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        return _Driven(
+            int(figures["requests"]), figures["seconds"], cpu, figures["p50"], figures["p99"]
+        )
 
-        async def connection(n: int) -> None:
-            waits = random.Random(n)
-            while budget[0] > 0:
-                budget[0] -= 1
-                await asyncio.sleep(waits.expovariate(1 / pause) if pause else 0.0)
-                # Any waiting conversation, in O(1): swap it with the last, take the last.
-                i = self.pick.randrange(len(self.waiting))
-                self.waiting[i], self.waiting[-1] = self.waiting[-1], self.waiting[i]
-                person = self.waiting.pop()
-                t = time.perf_counter()
-                await self.say(person)
-                latencies.append(time.perf_counter() - t)
-                if not person.answers:  # it ended: someone else starts one
-                    budget[0] -= 1
-                    person = await self.start()
-                self.waiting.append(person)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(connection(n) for n in range(min(CONNECTIONS, len(self.waiting)))))
-        return turns - budget[0], time.perf_counter() - started, sorted(latencies)
+@dataclass
+class _Driven:
+    """What one run of wrk did: turns, in seconds, the CPU seconds wrk used, and the
+    median and 99th percentile of a turn's latency."""
+
+    turns: int
+    seconds: float
+    cpu: float
+    p50: float
+    p99: float
 
 
-async def _measure(
-    url: str, service: list[int], sizes: Sequence[int], turns: int
+def _lua(text: str) -> str:
+    """`text` as a Lua string literal (bytes other than printable ASCII escaped)."""
+    return (
+        '"'
+        + "".join(
+            c if " " <= c <= "~" and c not in '"\\' else "".join(f"\\{b:03d}" for b in c.encode())
+            for c in text
+        )
+        + '"'
+    )
+
+
+def _measure(
+    url: str, service: list[int], sizes: Sequence[int], seconds: int, tmp: Path
 ) -> list[tuple[int, tuple[float, float, float, float, float, float]]]:
     """For each number of open conversations: (capacity, offered, p50, p99, client CPU and
     service CPU per turn)."""
     found = []
-    limits = httpx.Limits(
-        max_connections=CONNECTIONS,
-        max_keepalive_connections=CONNECTIONS,
-        keepalive_expiry=KEEPALIVE,
-    )
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-        load = _Load(client)
-        for size in sorted(sizes):
-            await load.open(size)
-            await load.drive(min(turns, 300), 0.0)  # the caches of a service that has run
-            client_cpu, server_cpu = time.process_time(), _cpu(service)
-            done, seconds, _ = await load.drive(turns, 0.0)
-            client_cpu = (time.process_time() - client_cpu) / done
-            server_cpu = (_cpu(service) - server_cpu) / done
-            rate = done / seconds
-            offered = min(OFFERED, 0.8 * rate)
-            _, _, latencies = await load.drive(turns, CONNECTIONS / offered)
-            middle = latencies[len(latencies) // 2]
-            found.append((size, (rate, offered, middle, p99(latencies), client_cpu, server_cpu)))
+    load = _Load(url)
+    for size in sorted(sizes):
+        load.open(size)
+        load.drive(min(seconds, 2), 0.0, tmp)  # the caches of a service that has run
+        server_cpu = _cpu(service)
+        capacity = load.drive(seconds, 0.0, tmp)
+        server_cpu = (_cpu(service) - server_cpu) / capacity.turns
+        rate = capacity.turns / capacity.seconds
+        offered = min(OFFERED, 0.8 * rate)
+        connections = min(CONNECTIONS, len(load.waiting))
+        latency = load.drive(seconds, connections / offered, tmp)
+        figures = (
+            rate,
+            offered,
+            latency.p50,
+            latency.p99,
+            capacity.cpu / capacity.turns,
+            server_cpu,
+        )
+        found.append((size, figures))
     return found
 
 
@@ -257,6 +314,8 @@ class _Server:
     def __exit__(self, *exc: Any) -> None:
         self.process.terminate()
         self.process.wait(20)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
 
 
 def _cpu(pids: list[int]) -> float:
@@ -328,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--quick", action="store_true", help="small: a smoke test")
     parser.add_argument("--open", help=f"comma-separated (default: {','.join(map(str, OPEN))})")
-    parser.add_argument("--turns", type=int, help=f"per run (default: {TURNS})")
+    parser.add_argument("--seconds", type=int, help=f"per run (default: {SECONDS})")
     parser.add_argument("--workers", help="comma-separated (default: 1,2; 1 when quick)")
     parser.add_argument("--stores", default="sqlite,redis", help="(default: sqlite,redis)")
     args = parser.parse_args(argv)
@@ -337,7 +396,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="advisor-bench-http-") as tmp:
         results, notes = run(
-            Path(tmp), args.quick, sizes, args.turns, workers, args.stores.split(","), True
+            Path(tmp), args.quick, sizes, args.seconds, workers, args.stores.split(","), True
         )
     print("\n".join(table(results)))
     for note in notes:

@@ -26,11 +26,13 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 import advisor
+from advisor.web.logs import RequestIds
 from advisor.web.responses import json_response
 from advisor.web.server import bind, run
 from advisor.web.stores import Record, open_store
@@ -110,6 +112,8 @@ def create_app(store_url: str) -> Starlette:
             Route(f"{one}/messages", message, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
         ],
+        # advisor's names each request, and the load finds a reply's conversation by it.
+        middleware=[Middleware(RequestIds)],
         lifespan=lifespan,
     )
 

@@ -10,7 +10,7 @@ import advisor
 PACKAGE = Path(advisor.__file__).parent
 # Lower first. A module may import its own folder, or a folder of a lower layer.
 LAYERS = [
-    {"errors", "version"},
+    {"errors", "version", "memo"},
     {"knowledge"},
     {"language", "inference"},
     {"dialog"},

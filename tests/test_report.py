@@ -30,7 +30,7 @@ from advisor.web.report import (
     parse_since,
 )
 from advisor.web.report_html import render_html, render_text
-from advisor.web.stores import RedisStore, Store, open_store
+from advisor.web.stores import Record, RedisStore, Store, open_store
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Dialog, FloatRect, Locator, ViewportSize
@@ -172,7 +172,13 @@ def sqlite(tmp_path: Path) -> str:
 
 def fill(store: Store) -> None:
     for made in conversations():
-        store.summarize(made)
+        keep(store, made)
+
+
+def keep(store: Store, summary: dict[str, Any]) -> None:
+    """Keep `summary` as a turn would: with a conversation's record."""
+    started = summary["started"]
+    store.create(Record(summary["id"], "", {}, started, started), summary)
 
 
 NOVEMBER_REPORT = {
@@ -583,8 +589,9 @@ def test_the_html_report_in_a_browser(
 ) -> None:
     store = open_store(sqlite, idle_timeout=60, lock_wait=5)
     try:
-        store.summarize(
-            summary("no_match", started=NOVEMBER + 99 * DAY, turns=1, no_match=ATTACK, seconds=1)
+        keep(
+            store,
+            summary("no_match", started=NOVEMBER + 99 * DAY, turns=1, no_match=ATTACK, seconds=1),
         )
     finally:
         store.close()

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from advisor.web.stores import Busy, Conflict, Record, Store, StoreError, open_store
 from benchmarks.services import free_port
@@ -136,6 +137,48 @@ def test_a_turn_that_comes_second_is_told_so(tmp_path: Path) -> None:
     two.close()
 
 
+def test_a_sqlite_write_waits_for_another_process_only_so_long(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    store = open_store(f"sqlite:{path}", idle_timeout=60, lock_wait=0.3)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+    def hold(seconds: float) -> threading.Thread:
+        other.execute("BEGIN IMMEDIATE")  # another process writing, for `seconds`
+        thread = threading.Timer(seconds, other.execute, ["COMMIT"])
+        thread.start()
+        return thread
+
+    holder = hold(0.1)
+    kept = record()
+    store.create(kept)  # waited for the other write, then wrote
+    holder.join()
+    assert store.load(kept.id) == kept
+    holder = hold(1.0)
+    started = time.monotonic()
+    with pytest.raises(Busy):
+        store.create(record())
+    assert 0.25 < time.monotonic() - started < 0.9
+    holder.join()
+    store.create(record())  # the database is free again, and the store still works
+    other.close()
+    store.close()
+
+
+def test_a_sqlite_store_copies_its_wal_into_the_database_on_a_thread(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    store = open_store(f"sqlite:{path}", idle_timeout=60, lock_wait=5)
+    empty = path.stat().st_size
+    for _ in range(50):  # some hundreds of pages: no commit copies them itself
+        store.create(record(state={"format": 1, "answers": [], "text": "x" * 8000}))
+    deadline = time.monotonic() + 5
+    while path.stat().st_size == empty and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert path.stat().st_size > empty + 50 * 8000
+    threads = [t for t in threading.enumerate() if t.name == f"checkpoints of {path}"]
+    store.close()
+    assert threads and not any(t.is_alive() for t in threads)
+
+
 def test_a_turn_waits_for_the_lock_only_so_long(redis_url: str) -> None:
     holder = open_store(redis_url, idle_timeout=60, lock_wait=5)
     waiter = open_store(redis_url, idle_timeout=60, lock_wait=0.2)
@@ -148,6 +191,35 @@ def test_a_turn_waits_for_the_lock_only_so_long(redis_url: str) -> None:
         assert time.monotonic() - started < 5
     holder.close()
     waiter.close()
+
+
+def test_a_turn_whose_lock_expired_saves_nothing_and_is_done_again(redis_url: str) -> None:
+    store = open_store(redis_url, idle_timeout=60, lock_wait=0.5)
+    server = redis.Redis.from_url(redis_url, decode_responses=True)
+    kept = record()
+    store.create(kept)
+    lock = f"advisor:lock:{kept.id}"
+
+    def late_turn() -> None:
+        with store.locked(kept.id) as slot:
+            # As if the turn outlived its lock, and another turn took the conversation.
+            server.set(lock, "another turn", px=5000)
+            slot.save(
+                record(id=kept.id, state={"by": "late"}),
+                {"id": kept.id, "started": kept.created, "by": "late"},
+            )
+
+    with pytest.raises(Conflict):
+        late_turn()
+    loaded = store.load(kept.id)
+    assert loaded is not None and loaded.state == kept.state
+    assert not [s for s in store.summaries() if s.get("by") == "late"]
+    assert server.get(lock) == "another turn"  # the other turn's lock is left alone
+    server.delete(lock)
+    with store.locked(kept.id) as slot:
+        assert slot.record == loaded
+    server.close()
+    store.close()
 
 
 def test_idle_conversations_are_removed(open_one: Open) -> None:

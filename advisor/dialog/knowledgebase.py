@@ -20,6 +20,7 @@ from advisor.knowledge.model import UNKNOWN, Choice, Knowledge, Question
 from advisor.language.reader import recognises
 from advisor.language.text import clean, too_long
 from advisor.language.understand import Understander, Understanding
+from advisor.memo import Memo
 
 # Saved states of the first format (answers only: typed or chosen) still restore.
 FORMATS = (1, STATE_FORMAT)
@@ -62,8 +63,7 @@ class KnowledgeBase:
         self._lock = threading.Lock()
         self._understander: Understander | None = None
         self._offer_cache: dict[str, list[tuple[Choice, Known]]] = {}
-        self._memo: OrderedDict[tuple[tuple[Any, ...], ...], Inference] = OrderedDict()
-        self._memo_lock = threading.Lock()
+        self._memo: Memo[tuple[tuple[Any, ...], ...], Inference] = Memo(lambda: REMEMBERED)
 
     @property
     def understander(self) -> Understander:
@@ -138,17 +138,11 @@ class KnowledgeBase:
             (k.fact, k.source, None) if k.fact in own else (k.fact, k.source, k.value, k.derivation)
             for k in answers
         )
-        with self._memo_lock:
-            remembered = self._memo.get(key)
-            if remembered is not None:
-                self._memo.move_to_end(key)
+        remembered = self._memo.get(key)
         if remembered is not None:
             return dataclasses.replace(remembered, known={**remembered.known, **own})
         inference = self._infer(answers)
-        with self._memo_lock:
-            self._memo[key] = inference
-            if len(self._memo) > REMEMBERED:
-                self._memo.popitem(last=False)
+        self._memo.keep(key, inference)
         return inference
 
     def _infer(self, answers: list[Known]) -> Inference:

@@ -7,8 +7,6 @@ whether the text is an answer at all (it names an error the knowledge base knows
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 from advisor.knowledge.model import UNKNOWN, Knowledge, Question
 from advisor.language.answers import Answer, Answers
 from advisor.language.reader import Read, Reader, Reading, recognises
+from advisor.memo import Memo
 
 # Short messages remembered with what they say: most answers are a few words that many
 # people type alike ("msn", "yes", "Windows XP"). Longer ones (pastes) rarely repeat and
@@ -67,8 +66,7 @@ class Understander:
             f.id: [p.id for p in f.patterns if recognises(knowledge, p)]
             for f in knowledge.facts.values()
         }
-        self._memo: OrderedDict[tuple[str, Question], Understanding] = OrderedDict()
-        self._memo_lock = threading.Lock()
+        self._memo: Memo[tuple[str, Question], Understanding] = Memo(lambda: REMEMBERED)
 
     def understand(self, text: str, question: Question) -> Understanding:
         """What `text` says at `question`: a function of the two alone (nobody changes an
@@ -76,16 +74,10 @@ class Understander:
         if len(text) > REMEMBERED_LENGTH:
             return self._understand(text, question)
         key = (text, question)
-        with self._memo_lock:
-            found = self._memo.get(key)
-            if found is not None:
-                self._memo.move_to_end(key)
-                return found
-        found = self._understand(text, question)
-        with self._memo_lock:
-            self._memo[key] = found
-            if len(self._memo) > REMEMBERED:
-                self._memo.popitem(last=False)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._understand(text, question)
+            self._memo.keep(key, found)
         return found
 
     def _understand(self, text: str, question: Question) -> Understanding:

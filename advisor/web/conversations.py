@@ -75,8 +75,7 @@ class Conversations:
         now = time.time()
         record = Record(conversation_id, _hash(token), session.to_state(), now, now)
         record.add({"sent": None, "client_message_id": None, "reply": reply, "at": now})
-        self.store.create(record)
-        self.store.summarize(summarize(record, session))
+        self.store.create(record, summarize(record, session))
         return {"conversation_id": conversation_id, "token": token, "reply": reply}
 
     def send(
@@ -141,8 +140,7 @@ class Conversations:
             record = self._authorize(slot.record, token)
             getattr(record, kind).append(entry)
             session = self._restore(record)
-            slot.save(record)
-        self.store.summarize(summarize(record, session))
+            slot.save(record, summarize(record, session))
         summary = self._handoff(record, session, entry if kind == "handoffs" else None)
         if kind == "handoffs" and self.settings.handoff_url:
             self.store.post(entry["handoff_id"], json.dumps(summary, ensure_ascii=False))
@@ -199,9 +197,8 @@ class Conversations:
                 }
             )
             record.state, record.updated = session.to_state(), now
-            slot.save(record)
-        # After the turn is saved: a report may lag a turn, the conversation never does.
-        self.store.summarize(summarize(record, session))
+            # The report's summary changes in the same write as the conversation.
+            slot.save(record, summarize(record, session))
         return data, False
 
     def show(self, conversation_id: str, token: str | None) -> dict[str, Any]:

@@ -7,8 +7,8 @@ by `PROMETHEUS_MULTIPROC_DIR` (set by `advisor serve` before the workers start),
 
 from __future__ import annotations
 
-import functools
 import os
+import threading
 from typing import Any
 
 from prometheus_client import (
@@ -51,10 +51,19 @@ class Metrics:
                 self.no_match.inc()
 
 
-@functools.cache
+_made: list[Metrics] = []
+_making = threading.Lock()
+
+
 def metrics() -> Metrics:
-    """This process's metrics: created once, as the client library registers them by name."""
-    return Metrics()
+    """This process's metrics: created once, as the client library registers them by name.
+
+    Under a lock: a worker's first turns can come at once on its event loop and on a thread
+    (a turn that builds an engine), and a second registration of a name raises."""
+    with _making:
+        if not _made:
+            _made.append(Metrics())
+        return _made[0]
 
 
 def exposition() -> bytes:
