@@ -6,9 +6,9 @@ For the bundled knowledge base and synthetic ones of N articles (`synthetic.py`)
 measures loading (cold, and from the cache), a new session, each turn, a whole
 conversation, the memory of a worker and the size of a saved conversation; the same
 conversations the naive way (a new experta engine holding every rule, per session), in
-CLIPS holding the same rules, and by plain dictionaries (the floor); and the HTTP service
-(`http.py`, beside a floor app on the same stack). Nothing here asserts a time: it prints
-what it measured.
+CLIPS holding the same rules, and by plain dictionaries (the floor); a turn's work in each
+store alone (`stores.py`); and the HTTP service (`http.py`, beside a floor app on the same
+stack). Nothing here asserts a time: it prints what it measured.
 """
 
 from __future__ import annotations
@@ -21,16 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import advisor
-from benchmarks import clips_port, http, measure
+from benchmarks import clips_port, http, measure, stores
 from benchmarks.measure import Row
 
 SIZES = "bundled,10,100,1000,10000"
+STORE_TURNS_QUICK = 1000
 NAIVE_UP_TO = 1000  # beyond, one engine of every rule takes minutes to build per session
 
 
 @dataclass
 class Report:
     rows: list[Row] = field(default_factory=list)
+    stores: list[stores.Result] = field(default_factory=list)
     http: list[http.Result] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -63,6 +65,9 @@ class Report:
                 f"{ms(r.conversation):>14} {ms(r.naive_conversation):>10} "
                 f"{measure.ratio(r.conversation, r.naive_conversation):>10}"
             )
+        if self.stores:
+            print()
+            print("\n".join(stores.table(self.stores)))
         if self.http:
             print()
             print("\n".join(http.table(self.http)))
@@ -96,8 +101,10 @@ def run(sizes: Sequence[str], sessions: int, quick: bool, with_http: bool) -> Re
         if not clips_port.available():
             report.notes.append("CLIPS not measured: install the `bench` extra (clipspy)")
         if with_http:
+            turns = STORE_TURNS_QUICK if quick else stores.TURNS
+            report.stores, store_notes = stores.run(Path(tmp), turns, ("sqlite", "redis"))
             report.http, http_notes = http.run(Path(tmp), quick)
-            report.notes.extend(http_notes)
+            report.notes.extend(store_notes + http_notes)
     return report
 
 
@@ -108,7 +115,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", default=SIZES, help=f"comma-separated (default: {SIZES})")
     parser.add_argument("--sessions", type=int, default=200, help="conversations per size")
     parser.add_argument("--quick", action="store_true", help="few repetitions: a smoke test")
-    parser.add_argument("--no-http", dest="http", action="store_false", help="skip the HTTP part")
+    parser.add_argument(
+        "--no-http", dest="http", action="store_false", help="skip the stores and HTTP"
+    )
     args = parser.parse_args(argv)
     advisor.configure_gc()  # as `advisor serve` does in each worker: this process is one
     started = time.perf_counter()

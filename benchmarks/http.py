@@ -47,7 +47,7 @@ from typing import Any
 import httpx
 
 from benchmarks.measure import BUNDLED, ms
-from benchmarks.services import start_redis
+from benchmarks.services import cpu_seconds, start_redis
 
 OPEN = (4, 200, 5_000)
 QUICK_OPEN = (4, 20)
@@ -256,9 +256,9 @@ def _measure(
     for size in sorted(sizes):
         load.open(size)
         load.drive(min(seconds, 2), 0.0, tmp)  # the caches of a service that has run
-        server_cpu = _cpu(service)
+        server_cpu = cpu_seconds(service)
         capacity = load.drive(seconds, 0.0, tmp)
-        server_cpu = (_cpu(service) - server_cpu) / capacity.turns
+        server_cpu = (cpu_seconds(service) - server_cpu) / capacity.turns
         rate = capacity.turns / capacity.seconds
         offered = min(OFFERED, 0.8 * rate)
         connections = min(CONNECTIONS, len(load.waiting))
@@ -316,28 +316,6 @@ class _Server:
         self.process.wait(20)
         assert self.process.stdout is not None
         self.process.stdout.close()
-
-
-def _cpu(pids: list[int]) -> float:
-    """CPU seconds (user and system) used so far by these processes and their descendants
-    that are still running (Linux /proc)."""
-    parents: dict[int, int] = {}
-    used: dict[int, float] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            # The command name, in parentheses, may hold spaces: fields follow its last ")".
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # a process that ended while we looked
-        pid = int(stat.parent.name)
-        parents[pid] = int(fields[1])
-        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    tree, grew = set(pids), True
-    while grew:  # add children until no process is left whose parent is in the tree
-        found = {pid for pid, parent in parents.items() if parent in tree} - tree
-        tree |= found
-        grew = bool(found)
-    return sum(used.get(pid, 0.0) for pid in tree)
 
 
 def table(results: Sequence[Result]) -> list[str]:

@@ -1,8 +1,9 @@
 """Real components the benchmark and the HTTP tests start for themselves: a throwaway
-redis-server on a free loopback port."""
+redis-server on a free loopback port; and the CPU time that processes used."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -57,3 +58,25 @@ def start_redis(
     process.kill()
     process.wait()
     raise RuntimeError(f"{command[0]} did not start")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds (user and system) used so far by these processes and their descendants
+    that are still running (Linux /proc)."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name, in parentheses, may hold spaces: fields follow its last ")".
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # a process that ended while we looked
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tree, grew = set(pids), True
+    while grew:  # add children until no process is left whose parent is in the tree
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= found
+        grew = bool(found)
+    return sum(used.get(pid, 0.0) for pid in tree)

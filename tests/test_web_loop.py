@@ -4,6 +4,7 @@ thread while everyone else is served on the loop."""
 
 from __future__ import annotations
 
+import signal
 import statistics
 import threading
 import time
@@ -20,6 +21,7 @@ from servers import Client, Server
 import advisor
 from advisor.inference.engine import WouldBuild, without_building
 from benchmarks import synthetic
+from benchmarks.services import start_redis
 
 pytestmark = pytest.mark.slow
 
@@ -52,6 +54,56 @@ def test_a_held_conversation_does_not_stop_the_others(
     assert time.monotonic() - started >= 1.8
     assert statistics.median(health) < 0.05 and max(health) < 0.5, health
     assert statistics.median(turns) < 0.05 and max(turns) < 0.5, turns
+
+
+def test_a_hung_store_does_not_stop_the_worker(
+    serve: Callable[..., Server], tmp_path: Path
+) -> None:
+    """A stopped Redis answers nothing. The request that finds it so waits for the client's
+    timeout (5 s); after it, until Redis answers again, the worker's requests wait for it in
+    threads, and everything that needs no store is answered at once."""
+    redis_server, url = start_redis(tmp_path)
+    try:
+        server = serve("--store", url, "--rate-limit", "0")
+        with Client(server.url) as first, Client(server.url) as second:
+            first.start()
+            second.start()
+            redis_server.send_signal(signal.SIGSTOP)
+            try:
+                found = first.post(text="0x800CCC0F")
+                assert found.status_code == 503, found.text
+                assert found.json()["error"]["code"] == "store_unavailable"
+                waited: list[httpx.Response] = []
+                waiting = [
+                    threading.Thread(target=lambda: waited.append(second.post(text="0x800CCC0F"))),
+                    threading.Thread(
+                        target=lambda: waited.append(httpx.get(f"{server.url}/healthz", timeout=30))
+                    ),
+                ]
+                for thread in waiting:
+                    thread.start()
+                time.sleep(0.2)  # both wait for Redis now
+                answered = []
+                with httpx.Client(base_url=server.url) as prober:
+                    for path in ("/livez", "/widget.js", "/metrics", "/openapi.json") * 5:
+                        t = time.monotonic()
+                        assert prober.get(path).status_code == 200
+                        answered.append(time.monotonic() - t)
+                assert all(thread.is_alive() for thread in waiting)  # still waiting, all along
+                for thread in waiting:
+                    thread.join(30)
+                assert sorted(r.status_code for r in waited) == [503, 503], [r.text for r in waited]
+            finally:
+                redis_server.send_signal(signal.SIGCONT)
+            # The turn that found Redis hung left a lock, taken when Redis resumed; it
+            # ends when that request's would have, and the conversation goes on.
+            assert first.say("0x800CCC0F")["question"]["id"] != "error_text"
+    finally:
+        redis_server.terminate()
+        redis_server.wait(10)
+    assert statistics.median(answered) < 0.05 and max(answered) < 0.5, answered
+    log = server.log.read_text()
+    assert log.index("the store failed") < log.index("the store answers again"), log
 
 
 def test_engines_are_built_off_the_event_loop(serve: Callable[..., Server], tmp_path: Path) -> None:

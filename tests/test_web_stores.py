@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from advisor.web.stores import Busy, Conflict, Record, Store, StoreError, open_store
+from advisor.web.stores.redis import LOCK_TTL
 from benchmarks.services import free_port
 
 Open = Callable[..., Store]
@@ -218,6 +219,27 @@ def test_a_turn_whose_lock_expired_saves_nothing_and_is_done_again(redis_url: st
     server.delete(lock)
     with store.locked(kept.id) as slot:
         assert slot.record == loaded
+    server.close()
+    store.close()
+
+
+def test_a_lock_that_redis_takes_late_ends_when_its_request_would_have(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis that hung runs the commands waiting for it when it resumes, after their
+    requests gave up: a lock taken so must not hold the conversation for a whole TTL more."""
+    store = open_store(redis_url, idle_timeout=60, lock_wait=0.5)
+    server = redis.Redis.from_url(redis_url, decode_responses=True)
+    kept = record()
+    store.create(kept)
+    lock = f"advisor:lock:{kept.id}"
+    sent = time.time()
+    with store.locked(kept.id):
+        assert 0 < server.pttl(lock) <= LOCK_TTL * 1000
+    monkeypatch.setattr(time, "time", lambda: sent - LOCK_TTL - 1)  # sent, then Redis hung
+    with store.locked(kept.id) as slot:
+        assert slot.record == kept
+        assert not server.exists(lock)
     server.close()
     store.close()
 

@@ -38,7 +38,7 @@ from advisor.web.middleware import CatchAll, Cors, RateLimit
 from advisor.web.openapi import document as openapi_document
 from advisor.web.responses import DEMO_CSP, StaticFile, error_response, json_response
 from advisor.web.settings import Settings
-from advisor.web.stores import StoreError, WouldWait, open_store, without_waiting
+from advisor.web.stores import Busy, Conflict, StoreError, WouldWait, open_store, without_waiting
 from advisor.web.webhook import Courier
 
 # The widget's files are loaded by pages of other origins (the portals).
@@ -51,6 +51,12 @@ log = logging.getLogger("advisor.web")
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 T = TypeVar("T")
+
+
+def _unavailable(exc: Exception) -> bool:
+    """Whether `exc` says the store cannot be used, rather than that a turn holds a
+    conversation or that the request is wrong."""
+    return isinstance(exc, StoreError) and not isinstance(exc, Busy | Conflict)
 
 
 def _bearer(request: Request) -> str | None:
@@ -66,6 +72,7 @@ class Api:
         self.settings = settings
         self._limiter: anyio.CapacityLimiter | None = None
         self._builder = anyio.CapacityLimiter(1)
+        self._store_failing = False  # see `work`
         self.courier: Courier | None = None  # delivers hand-offs, once the app runs
 
     async def work(self, fn: Callable[..., T], *args: Any) -> T:
@@ -79,7 +86,7 @@ class Api:
         against 273-309. A turn that would wait for its conversation or build an engine
         raises before it changes anything, and is made again on a thread; a long history
         replayed still holds up the worker's other requests."""
-        if self.settings.threads == 0:
+        if self.settings.threads == 0 and not self._store_failing:
             try:
                 with without_waiting(), without_building():
                     return fn(*args)
@@ -94,9 +101,32 @@ class Api:
                 return await anyio.to_thread.run_sync(
                     functools.partial(fn, *args), limiter=self._builder
                 )
-        if self._limiter is None:
+            except Exception as exc:
+                # A store that fails may also hang: a stopped Redis answers nothing until
+                # the client's timeout (5 s), and on the loop that stops every request of
+                # this worker. Until the store works again, its calls wait in threads.
+                self._set_failing(_unavailable(exc))
+                raise
+        if self.settings.threads and self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.settings.threads)
-        return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=self._limiter)
+        try:
+            result = await anyio.to_thread.run_sync(
+                functools.partial(fn, *args), limiter=self._limiter
+            )
+        except Exception as exc:
+            self._set_failing(_unavailable(exc))
+            raise
+        self._set_failing(False)
+        return result
+
+    def _set_failing(self, failing: bool) -> None:
+        if failing != self._store_failing:
+            log.warning(
+                "the store failed: this worker uses it from threads until it answers"
+                if failing
+                else "the store answers again: this worker uses it from its event loop"
+            )
+        self._store_failing = failing
 
     async def create(self, request: Request) -> Response:
         body = await self._body(request, required=False)

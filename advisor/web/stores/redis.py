@@ -36,8 +36,11 @@ from advisor.web.stores.base import (
 log = logging.getLogger("advisor.web")
 
 
-# How long a Redis lock outlives a worker that died holding it. A turn takes milliseconds.
-LOCK_TTL = 30.0
+# How long a Redis lock outlives the request that took it, if it did not let go: a worker
+# died, or Redis hung and executed the request's command after the request gave up (its
+# timeout is 5 s). A turn takes milliseconds; one that takes longer loses its lock, its
+# write is refused (the lock is another's) and the turn is made again.
+LOCK_TTL = 10.0
 
 
 class RedisStore(Store):
@@ -124,7 +127,9 @@ class RedisStore(Store):
         deadline = time.monotonic() + self.lock_wait
         while True:
             pipe = self.redis.pipeline(transaction=False)
-            pipe.set(lock, token, nx=True, px=math.ceil(LOCK_TTL * 1000))
+            # Until a time, not for a time: a command that Redis executes late (it hung)
+            # takes a lock that ends when the request's would have.
+            pipe.set(lock, token, nx=True, pxat=math.ceil((time.time() + LOCK_TTL) * 1000))
             # The record as the last turn left it: that turn wrote it and let go of the
             # lock in one script.
             pipe.get(self._key("conversation", conversation_id))
