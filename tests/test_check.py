@@ -196,21 +196,22 @@ def test_precedence_decides_at_run_time(write_rules: Write) -> None:
     assert [m.extra["id"] for m in reply.of_type("step")] == ["B/prime"]
 
 
+def with_text_question(sample: str, *patterns: str) -> str:
+    """BASE with a text question `said`, one sample text, and these patterns (YAML flow
+    mappings) extracting from it."""
+    extract = "".join(f"      - {p}\n" for p in patterns)
+    question = (
+        "facts:\n  said:\n    describe: what you said\n    question:\n      kind: text\n"
+        f"      text: What happened?\n      samples: [{json.dumps(sample)}]\n    extract:\n"
+    )
+    return BASE.replace("facts:\n", question + extract)
+
+
 def test_patterns_are_tried_on_the_samples(write_rules: Write) -> None:
-    text = BASE.replace(
-        "facts:\n",
-        textwrap.dedent("""\
-        facts:
-          said:
-            describe: what you said
-            question:
-              kind: text
-              text: What happened?
-              samples: ["the paint peels"]
-            extract:
-              - {id: peels, phrases: [paint peels], set: {problem: peeling}}
-              - {id: fades, phrases: [paint fades], set: {problem: fading}}
-        """),
+    text = with_text_question(
+        "the paint peels",
+        "{id: peels, phrases: [paint peels], set: {problem: peeling}}",
+        "{id: fades, phrases: [paint fades], set: {problem: fading}}",
     )
     assert findings(write_rules, a=text) == [
         ("warning", "pattern-matches-no-sample", "a.yaml", line(text, "- {id: fades"))
@@ -219,6 +220,21 @@ def test_patterns_are_tried_on_the_samples(write_rules: Write) -> None:
     assert ("warning", "no-samples", "a.yaml", line(bare, "  said:")) in findings(
         write_rules, a=bare
     )
+
+
+def test_a_regex_slow_on_long_pastes_is_an_error(write_rules: Write) -> None:
+    """An address pattern tried again from every character of a long run without an @
+    took seconds on a 64 KB paste; anchored where a run starts, it reads the text once."""
+    address = r"[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+"
+    text = with_text_question(
+        "write to me at jo@example.com",
+        f"{{id: address, regex: '{address}', set: {{problem: peeling}}}}",
+    )
+    assert findings(write_rules, a=text) == [
+        ("error", "slow-regex", "a.yaml", line(text, "- {id: address"))
+    ]
+    anchored = text.replace(address, r"(?<![\w.+-])" + address)
+    assert findings(write_rules, a=anchored) == []
 
 
 def test_schema_errors_are_findings_with_exit_status_2(

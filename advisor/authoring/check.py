@@ -8,6 +8,8 @@ same facts with different advice, and patterns that match none of the sample tex
 from __future__ import annotations
 
 import itertools
+import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,16 @@ from advisor.language.reader import Reader
 from advisor.language.understand import Understander
 
 ANY = None  # a fact that can take any value (free text)
+
+# Texts that make a regex that backtracks show it: long runs of one or two characters of
+# the kinds patterns repeat. A regex that reads a text once takes about a millisecond on
+# them; one that is tried again from each character takes a hundred times more.
+PROBE_LENGTH = 10_000
+_PROBES = [
+    (unit * PROBE_LENGTH)[:PROBE_LENGTH]
+    for unit in ("a", "0", ".", "-", " ", "'", ":", "@", "/", "a.", "a ", "a-", "0.", "a@", "a:")
+]
+SLOW_REGEX = 0.05  # seconds on one probe
 
 
 @dataclass(frozen=True, order=True)
@@ -73,6 +85,7 @@ class Checker:
         yield from self._never_fire()
         yield from self._overlaps()
         yield from self._patterns()
+        yield from self._slow_regexes()
         yield from self._phrase_conflicts()
         yield from self._todos()
 
@@ -385,6 +398,26 @@ class Checker:
                         f"pattern {pattern.id} matches none of the {len(samples)} sample texts",
                     )
 
+    def _slow_regexes(self) -> Iterator[Finding]:
+        """A regex whose time grows with the square of the text (`[\\w.]+@...` is tried
+        again from every character of a long run without an @) holds a worker for seconds
+        on a long paste: each is timed on texts made to find that."""
+        for fact in self.k.facts.values():
+            for pattern in fact.patterns:
+                if pattern.regex is None:
+                    continue
+                took, text = max(_timed(pattern.regex, probe) for probe in _PROBES)
+                if took > SLOW_REGEX:
+                    yield self.finding(
+                        f"pattern:{pattern.id}",
+                        "error",
+                        "slow-regex",
+                        f"pattern {pattern.id} takes {took:.2f} s on {len(text):,} characters "
+                        f"of {text[:2]!r}...: a paste like that holds a worker as long. Let a "
+                        "repeated class start only where its run starts, e.g. "
+                        "(?<![\\w.+-])[\\w.+-]+@",
+                    )
+
     def _todos(self) -> Iterator[Finding]:
         """What an import could not read as a condition, until an author settles it."""
         for item_id, (item, _) in self.items.items():
@@ -455,3 +488,9 @@ def exit_status(findings: list[Finding]) -> int:
     if any(f.severity == "error" for f in findings):
         return 2
     return 1 if findings else 0
+
+
+def _timed(regex: re.Pattern[str], text: str) -> tuple[float, str]:
+    started = time.perf_counter()
+    regex.search(text)
+    return time.perf_counter() - started, text
