@@ -89,8 +89,10 @@ def drive(store: Store, opening: dict[str, Any], steps: list[Step], turns: int) 
     return made
 
 
-def measure(name: str, url: str, server: list[int], turns: int) -> Result:
-    opening, steps = conversation()
+def measure(
+    name: str, url: str, server: list[int], turns: int, made: tuple[dict[str, Any], list[Step]]
+) -> Result:
+    opening, steps = made
     store = open_store(url, idle_timeout=3600.0, lock_wait=5.0)
     try:
         drive(store, opening, steps, min(turns, 200))  # connections, caches, the file grown
@@ -105,9 +107,13 @@ def measure(name: str, url: str, server: list[int], turns: int) -> Result:
 
 def run(tmp: Path, turns: int, stores: Sequence[str]) -> tuple[list[Result], list[str]]:
     results, notes = [], []
+    made = conversation()  # one session, for every store
     for name in stores:
         if name == "sqlite":
-            results.append(measure(name, f"sqlite:{tmp / 'turns.sqlite3'}", [], turns))
+            results.append(measure(name, f"sqlite:{tmp / 'turns.sqlite3'}", [], turns, made))
+            continue
+        if name != "redis":
+            notes.append(f"{name!r} is no store here (sqlite, redis)")
             continue
         try:
             redis, url = start_redis(tmp)
@@ -115,7 +121,7 @@ def run(tmp: Path, turns: int, stores: Sequence[str]) -> tuple[list[Result], lis
             notes.append(f"Redis not measured: {exc}")
             continue
         try:
-            results.append(measure(name, url, [redis.pid], turns))
+            results.append(measure(name, url, [redis.pid], turns, made))
         finally:
             redis.terminate()
             redis.wait(10)

@@ -105,7 +105,8 @@ class Api:
                 # A store that fails may also hang: a stopped Redis answers nothing until
                 # the client's timeout (5 s), and on the loop that stops every request of
                 # this worker. Until the store works again, its calls wait in threads.
-                self._set_failing(_unavailable(exc))
+                if _unavailable(exc):
+                    self._set_failing(True)
                 raise
         if self.settings.threads and self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.settings.threads)
